@@ -1,0 +1,147 @@
+//! Typed identifiers: a user id can never be passed where a product id is expected.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::InputError;
+
+/// A positive database identifier of the entity `T`.
+///
+/// ```
+/// use domain::UserId;
+///
+/// let id = UserId::parse_str("user_id", "42").unwrap();
+/// assert_eq!(id.get(), 42);
+/// assert!(UserId::parse_str("user_id", "0").is_err());
+/// assert!(UserId::parse_str("user_id", "abc").is_err());
+/// ```
+pub struct Id<T> {
+    value: i64,
+    entity: PhantomData<fn() -> T>,
+}
+
+/// Marker for [`UserId`].
+#[derive(Debug)]
+pub enum User {}
+/// Marker for [`ProductId`].
+#[derive(Debug)]
+pub enum Product {}
+/// Marker for [`OrderId`].
+#[derive(Debug)]
+pub enum Order {}
+/// Marker for [`OrderItemId`].
+#[derive(Debug)]
+pub enum OrderItem {}
+
+/// Identifies a user.
+pub type UserId = Id<User>;
+/// Identifies a product.
+pub type ProductId = Id<Product>;
+/// Identifies an order.
+pub type OrderId = Id<Order>;
+/// Identifies one line of an order.
+pub type OrderItemId = Id<OrderItem>;
+
+impl<T> Id<T> {
+    /// Wraps a value already known to be a valid id (read back from the database).
+    pub const fn new(value: i64) -> Self {
+        Self {
+            value,
+            entity: PhantomData,
+        }
+    }
+
+    /// Checks that `value` is a positive integer; `field` names the input in the error.
+    pub fn parse(field: &str, value: i64) -> Result<Self, InputError> {
+        if value > 0 {
+            Ok(Self::new(value))
+        } else {
+            Err(InputError::invalid(
+                field,
+                format!("{field} must be a positive integer"),
+            ))
+        }
+    }
+
+    /// Parses decimal text (a path segment or query value) into an id.
+    pub fn parse_str(field: &str, text: &str) -> Result<Self, InputError> {
+        let value = text.trim().parse::<i64>().map_err(|_| {
+            InputError::invalid(
+                field,
+                format!("{field} must be a positive integer that fits in 64 bits"),
+            )
+        })?;
+        Self::parse(field, value)
+    }
+
+    /// The raw value.
+    pub const fn get(self) -> i64 {
+        self.value
+    }
+}
+
+impl<T> Clone for Id<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Id<T> {}
+impl<T> PartialEq for Id<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+impl<T> Eq for Id<T> {}
+impl<T> PartialOrd for Id<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Id<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value.cmp(&other.value)
+    }
+}
+impl<T> std::hash::Hash for Id<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+    }
+}
+impl<T> fmt::Debug for Id<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.value)
+    }
+}
+impl<T> fmt::Display for Id<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.value)
+    }
+}
+impl<T> serde::Serialize for Id<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_positive_values_up_to_i64_max() {
+        assert_eq!(ProductId::parse("id", 1).unwrap().get(), 1);
+        assert_eq!(ProductId::parse("id", i64::MAX).unwrap().get(), i64::MAX);
+        assert_eq!(
+            ProductId::parse_str("id", "9223372036854775807").unwrap().get(),
+            i64::MAX
+        );
+    }
+
+    #[test]
+    fn rejects_zero_negative_oversized_and_non_numeric() {
+        for text in ["0", "-1", "9223372036854775808", "1.5", "", "1e3", "x"] {
+            let err = OrderId::parse_str("order_id", text).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("order_id"), "{text}");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The order-management domain: the types and rules of oms, free of I/O.
+//!
+//! Everything here is pure: identifiers ([`ids`]), money in integer cents
+//! ([`money`]), the order life cycle ([`status`]), validated inputs
+//! ([`input`], [`paging`], [`filter`]) and order pricing ([`order`]). The
+//! persistence and HTTP crates build on these types; other Rust programs can
+//! reuse them without pulling in a database driver or a web framework.
+//!
+//! ```
+//! use domain::{Cents, OrderStatus, Quantity};
+//!
+//! let line = Cents::new(249_999).times(Quantity::new(2).unwrap()).unwrap();
+//! assert_eq!(line, Cents::new(499_998));
+//! assert!(OrderStatus::Pending.can_become(OrderStatus::Paid));
+//! ```
+
+pub mod error;
+pub mod filter;
+pub mod ids;
+pub mod input;
+pub mod money;
+pub mod order;
+pub mod paging;
+pub mod status;
+
+pub use error::{InputError, InputErrorKind};
+pub use filter::{DateBound, OrderFilter};
+pub use ids::{Id, OrderId, OrderItemId, ProductId, UserId};
+pub use input::{Email, FullName, ProductName};
+pub use money::{Cents, Overflow};
+pub use order::{LineRequest, NewOrder, OrderTotals, PricedLine, PricedOrder, PricingError, Quantity};
+pub use paging::Paging;
+pub use status::{OrderStatus, StatusChange, TransitionError};
