@@ -14,6 +14,7 @@
 //! assert!(OrderStatus::Pending.can_become(OrderStatus::Paid));
 //! ```
 
+pub mod changes;
 pub mod error;
 pub mod filter;
 pub mod ids;
@@ -23,6 +24,7 @@ pub mod order;
 pub mod paging;
 pub mod status;
 
+pub use changes::{NewProduct, NewUser, ProductChanges, UserChanges};
 pub use error::{InputError, InputErrorKind};
 pub use filter::{DateBound, OrderFilter};
 pub use ids::{Id, OrderId, OrderItemId, ProductId, UserId};

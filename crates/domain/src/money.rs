@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::order::Quantity;
+use crate::InputError;
 
 /// An amount of money in cents. Never a float.
 ///
@@ -28,6 +29,25 @@ impl Cents {
     /// Wraps an amount of cents.
     pub const fn new(cents: i64) -> Self {
         Self(cents)
+    }
+
+    /// Checks a price given as input: an integer number of cents, zero or more.
+    ///
+    /// ```
+    /// use domain::Cents;
+    ///
+    /// assert_eq!(Cents::price("price_cents", 0), Ok(Cents::ZERO));
+    /// assert!(Cents::price("price_cents", -1).is_err());
+    /// ```
+    pub fn price(field: &str, cents: i64) -> Result<Self, InputError> {
+        if cents >= 0 {
+            Ok(Self(cents))
+        } else {
+            Err(InputError::invalid(
+                field,
+                format!("{field} must be an integer number of cents, 0 or more (got {cents})"),
+            ))
+        }
     }
 
     /// The raw number of cents.

@@ -1,1 +1,28 @@
+//! PostgreSQL storage for oms.
+//!
+//! * [`schema`]: the Diesel table definitions, generated from `migrations/`.
+//! * [`setup`]: creating the database and schema, and running the embedded
+//!   migrations under an advisory lock.
+//! * [`pool`]: the connection pool and its per-connection settings.
+//! * [`users`], [`products`], [`orders`]: queries and transactions; each takes a
+//!   connection so it can be composed inside a caller's transaction.
+//! * [`Store`]: the pool plus those operations, for callers that just want a result.
+//! * [`StoreError`]: every failure, classified once by kind.
 
+pub mod error;
+pub mod models;
+pub mod orders;
+pub mod pool;
+pub mod products;
+pub mod schema;
+pub mod setup;
+mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
+pub mod users;
+
+pub use diesel_async::AsyncPgConnection;
+pub use error::{Entity, StoreError};
+pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};
+pub use pool::{ConnectOptions, Pool, PoolOptions};
+pub use store::Store;

@@ -1,0 +1,114 @@
+//! Failures of the storage layer, classified once, by kind.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use domain::{OrderStatus, TransitionError};
+
+/// The kind of row a lookup did not find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// A row of `users`.
+    User,
+    /// A row of `products`.
+    Product,
+    /// A row of `orders`.
+    Order,
+}
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The named rows do not exist.
+    #[error("{}", describe_missing(*.entity, .ids))]
+    NotFound {
+        /// What kind of row is missing.
+        entity: Entity,
+        /// The missing ids, when known.
+        ids: Vec<i64>,
+    },
+    /// Another user already has this e-mail address (compared without case).
+    #[error("another user already has this e-mail address")]
+    EmailTaken,
+    /// The order's life cycle forbids the change.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// An amount would not fit in 64 bits.
+    #[error("the order total does not fit in a 64-bit integer number of cents")]
+    Overflow,
+    /// The database cannot be reached, or no connection was free in time.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A stored value breaks a rule the database should have enforced.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    /// Any other database failure.
+    #[error("database error")]
+    Database(#[source] DieselError),
+}
+
+fn describe_missing(entity: Entity, ids: &[i64]) -> String {
+    let name = match entity {
+        Entity::User => "user",
+        Entity::Product => "product",
+        Entity::Order => "order",
+    };
+    match ids {
+        [] => format!("the {name} does not exist"),
+        [id] => format!("{name} {id} does not exist"),
+        _ => {
+            let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!("{name}s {} do not exist", list.join(", "))
+        }
+    }
+}
+
+impl StoreError {
+    pub(crate) fn not_found(entity: Entity, id: i64) -> Self {
+        Self::NotFound {
+            entity,
+            ids: vec![id],
+        }
+    }
+
+    pub(crate) fn bad_status(text: &str) -> Self {
+        Self::Corrupt(format!("unknown order status '{text}'"))
+    }
+}
+
+pub(crate) fn parse_status(text: &str) -> Result<OrderStatus, StoreError> {
+    text.parse().map_err(|_| StoreError::bad_status(text))
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match &error {
+            DieselError::DatabaseError(kind, info) => match kind {
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    Self::Unavailable(Box::new(error))
+                }
+                DatabaseErrorKind::UniqueViolation if info.table_name() == Some("users") => {
+                    Self::EmailTaken
+                }
+                DatabaseErrorKind::ForeignKeyViolation => {
+                    let entity = match info.constraint_name() {
+                        Some("orders_user_id_fkey") => Entity::User,
+                        Some("order_items_product_id_fkey") => Entity::Product,
+                        Some("order_items_order_id_fkey") => Entity::Order,
+                        _ => return Self::Database(error),
+                    };
+                    Self::NotFound {
+                        entity,
+                        ids: Vec::new(),
+                    }
+                }
+                _ => Self::Database(error),
+            },
+            _ => Self::Database(error),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Self::Unavailable(Box::new(error))
+    }
+}

@@ -1,0 +1,125 @@
+//! Rows as oms reads them, and the shapes its queries return.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use domain::{OrderStatus, OrderTotals};
+
+use crate::schema::{order_items, orders, products, users};
+
+/// A row of `users`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    /// Primary key.
+    pub id: i64,
+    /// The address as given (trimmed).
+    pub email: String,
+    /// The user's name.
+    pub full_name: String,
+    /// When the user was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A row of `products`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
+pub struct Product {
+    /// Primary key.
+    pub id: i64,
+    /// The product's name.
+    pub name: String,
+    /// The current price of one unit.
+    pub price_cents: i64,
+}
+
+/// One page of a list, with the number of rows in the whole list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows of the page.
+    pub rows: Vec<T>,
+    /// How many rows the whole list holds.
+    pub total: i64,
+}
+
+/// The columns of `orders` that an order's details are built from.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orders, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct OrderRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub total_amount_cents: i64,
+    pub total_quantity: i64,
+}
+
+/// A line of an order, with its product's current name.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct ItemDetails {
+    /// Primary key of the line.
+    pub id: i64,
+    /// The order it belongs to.
+    pub order_id: i64,
+    /// The product bought.
+    pub product_id: i64,
+    /// The product's current name.
+    pub product_name: String,
+    /// Units bought.
+    pub quantity: i32,
+    /// The unit price when the order was placed.
+    pub price_cents_at_purchase: i64,
+}
+
+/// The columns of an order's lines as read, with the product's name.
+pub(crate) type ItemColumns = (
+    order_items::id,
+    order_items::order_id,
+    order_items::product_id,
+    products::name,
+    order_items::quantity,
+    order_items::price_cents_at_purchase,
+);
+
+pub(crate) const ITEM_COLUMNS: ItemColumns = (
+    order_items::id,
+    order_items::order_id,
+    order_items::product_id,
+    products::name,
+    order_items::quantity,
+    order_items::price_cents_at_purchase,
+);
+
+/// An order with its user's current name and its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderDetails {
+    /// Primary key.
+    pub id: i64,
+    /// Who placed it.
+    pub user_id: i64,
+    /// The user's current full name.
+    pub user_name: String,
+    /// Where it is in its life.
+    pub status: OrderStatus,
+    /// When it was placed.
+    pub created_at: DateTime<Utc>,
+    /// When its status last changed; `None` until then.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Its lines, in id order.
+    pub items: Vec<ItemDetails>,
+    /// Σ quantity × price and Σ quantity over its lines.
+    pub totals: OrderTotals,
+}
+
+/// A page of orders with the count and totals of every order that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPage {
+    /// The orders of the page, newest first.
+    pub orders: Vec<OrderDetails>,
+    /// How many orders matched.
+    pub total: i64,
+    /// Σ total amount over every matching order.
+    pub total_amount_cents: i64,
+    /// Σ total quantity over every matching order.
+    pub total_quantity: i64,
+}

@@ -1,0 +1,295 @@
+//! Queries and transactions on `orders` and `order_items`.
+
+use std::collections::HashMap;
+
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::{
+    Cents, NewOrder, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, PricingError,
+    StatusChange,
+};
+use tokio::try_join;
+
+use crate::error::{parse_status, Entity, StoreError};
+use crate::models::{ItemDetails, OrderDetails, OrderPage, OrderRow, ITEM_COLUMNS};
+use crate::schema::{order_items, orders, products, users};
+
+/// Narrows a boxed query whose FROM clause includes `orders` to the orders that
+/// match `filter`. A macro because the page (joined with `users`) and the totals
+/// (over `orders` alone) are boxed queries of different types.
+macro_rules! matching_orders {
+    ($query:expr, $filter:expr) => {{
+        let filter: &OrderFilter = $filter;
+        let mut query = $query;
+        if let Some(status) = filter.status {
+            query = query.filter(orders::status.eq(status.as_str()));
+        }
+        if let Some(user_id) = filter.user_id {
+            query = query.filter(orders::user_id.eq(user_id.get()));
+        }
+        if let Some(from) = filter.created_from {
+            query = query.filter(orders::created_at.ge(from));
+        }
+        if let Some(before) = filter.created_before {
+            query = query.filter(orders::created_at.lt(before));
+        }
+        if let Some(product_id) = filter.product_id {
+            query = query.filter(
+                orders::id.eq_any(
+                    order_items::table
+                        .filter(order_items::product_id.eq(product_id.get()))
+                        .select(order_items::order_id),
+                ),
+            );
+        }
+        query
+    }};
+}
+
+/// Σ of a column as `bigint`, or NULL when the sum does not fit in one.
+fn checked_sum(column: &str) -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
+    sql::<Nullable<BigInt>>(&format!(
+        "CASE WHEN coalesce(sum({column}), 0) <= 9223372036854775807 \
+         THEN coalesce(sum({column}), 0)::bigint END"
+    ))
+}
+
+/// One page of the orders matching `filter`, newest first, with the count and
+/// totals of every matching order. Two round trips: the page and the totals
+/// together, then the lines of the page's orders.
+pub async fn list(
+    conn: &AsyncPgConnection,
+    filter: &OrderFilter,
+    paging: Paging,
+) -> Result<OrderPage, StoreError> {
+    let page = matching_orders!(orders::table.inner_join(users::table).into_boxed(), filter)
+        .select((OrderRow::as_select(), users::full_name))
+        .order((orders::created_at.desc(), orders::id.desc()))
+        .limit(paging.limit())
+        .offset(paging.offset())
+        .load::<(OrderRow, String)>(&mut &*conn);
+    let totals = matching_orders!(orders::table.into_boxed(), filter)
+        .select((
+            count_star(),
+            checked_sum("total_amount_cents"),
+            checked_sum("total_quantity"),
+        ))
+        .get_result::<(i64, Option<i64>, Option<i64>)>(&mut &*conn);
+    let (page, (total, amount, quantity)) = try_join!(page, totals)?;
+    let (Some(total_amount_cents), Some(total_quantity)) = (amount, quantity) else {
+        return Err(StoreError::Overflow);
+    };
+    let ids: Vec<i64> = page.iter().map(|(order, _)| order.id).collect();
+    let items = if ids.is_empty() {
+        Vec::new()
+    } else {
+        items_of(&ids).load(&mut &*conn).await?
+    };
+    Ok(OrderPage {
+        orders: assemble(page, items)?,
+        total,
+        total_amount_cents,
+        total_quantity,
+    })
+}
+
+/// The lines of these orders with their products' names, in line id order.
+fn items_of(
+    order_ids: &[i64],
+) -> diesel::dsl::Order<
+    diesel::dsl::Select<
+        diesel::dsl::Filter<
+            diesel::dsl::InnerJoin<order_items::table, products::table>,
+            diesel::dsl::EqAny<order_items::order_id, &[i64]>,
+        >,
+        crate::models::ItemColumns,
+    >,
+    diesel::dsl::Asc<order_items::id>,
+> {
+    order_items::table
+        .inner_join(products::table)
+        .filter(order_items::order_id.eq_any(order_ids))
+        .select(ITEM_COLUMNS)
+        .order(order_items::id.asc())
+}
+
+/// Puts each order together with its user's name and its lines, keeping the
+/// orders' order.
+fn assemble(
+    orders: Vec<(OrderRow, String)>,
+    items: Vec<ItemDetails>,
+) -> Result<Vec<OrderDetails>, StoreError> {
+    let mut by_order: HashMap<i64, Vec<ItemDetails>> = HashMap::with_capacity(orders.len());
+    for item in items {
+        by_order.entry(item.order_id).or_default().push(item);
+    }
+    orders
+        .into_iter()
+        .map(|(row, user_name)| {
+            let items = by_order.remove(&row.id).unwrap_or_default();
+            details(row, user_name, items)
+        })
+        .collect()
+}
+
+fn details(row: OrderRow, user_name: String, items: Vec<ItemDetails>) -> Result<OrderDetails, StoreError> {
+    Ok(OrderDetails {
+        id: row.id,
+        user_id: row.user_id,
+        user_name,
+        status: parse_status(&row.status)?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        items,
+        totals: OrderTotals {
+            amount: Cents::new(row.total_amount_cents),
+            quantity: row.total_quantity,
+        },
+    })
+}
+
+/// The order with this id, with its lines. One round trip.
+pub async fn get(conn: &AsyncPgConnection, id: OrderId) -> Result<OrderDetails, StoreError> {
+    let ids = [id.get()];
+    let order = orders::table
+        .inner_join(users::table)
+        .filter(orders::id.eq(id.get()))
+        .select((OrderRow::as_select(), users::full_name))
+        .load::<(OrderRow, String)>(&mut &*conn);
+    let items = items_of(&ids).load(&mut &*conn);
+    let (order, items) = try_join!(order, items)?;
+    assemble(order, items)?
+        .pop()
+        .ok_or_else(|| StoreError::not_found(Entity::Order, id.get()))
+}
+
+/// Places an order in one transaction: reads the user and the products' current
+/// prices, prices the lines, writes the order and its lines. Any failure writes
+/// nothing.
+pub async fn create(conn: &mut AsyncPgConnection, order: &NewOrder) -> Result<OrderDetails, StoreError> {
+    conn.transaction(async |conn| create_in_transaction(conn, order).await)
+        .await
+}
+
+async fn create_in_transaction(
+    conn: &mut AsyncPgConnection,
+    order: &NewOrder,
+) -> Result<OrderDetails, StoreError> {
+    let user_id = order.user_id().get();
+    let product_ids: Vec<i64> = order.product_ids().iter().map(|id| id.get()).collect();
+    let user = users::table
+        .find(user_id)
+        .select(users::full_name)
+        .load::<String>(&mut &*conn);
+    let catalogue = products::table
+        .filter(products::id.eq_any(&product_ids))
+        .select((products::id, products::name, products::price_cents))
+        .load::<(i64, String, i64)>(&mut &*conn);
+    let (user, catalogue) = try_join!(user, catalogue)?;
+    let user_name = user
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::not_found(Entity::User, user_id))?;
+    let catalogue: HashMap<i64, (String, i64)> = catalogue
+        .into_iter()
+        .map(|(id, name, price)| (id, (name, price)))
+        .collect();
+    let priced = order
+        .price(|id| catalogue.get(&id.get()).map(|(_, price)| Cents::new(*price)))
+        .map_err(|error| match error {
+            PricingError::UnknownProducts(ids) => StoreError::NotFound {
+                entity: Entity::Product,
+                ids: ids.iter().map(|id| id.get()).collect(),
+            },
+            PricingError::Overflow => StoreError::Overflow,
+        })?;
+
+    let row: OrderRow = diesel::insert_into(orders::table)
+        .values((
+            orders::user_id.eq(user_id),
+            orders::status.eq(order.status().as_str()),
+        ))
+        .returning(OrderRow::as_returning())
+        .get_result(conn)
+        .await?;
+    let lines: Vec<_> = priced
+        .lines
+        .iter()
+        .map(|line| {
+            (
+                order_items::order_id.eq(row.id),
+                order_items::product_id.eq(line.product_id.get()),
+                order_items::quantity.eq(line.quantity.get()),
+                order_items::price_cents_at_purchase.eq(line.unit_price.get()),
+            )
+        })
+        .collect();
+    let item_ids: Vec<i64> = diesel::insert_into(order_items::table)
+        .values(&lines)
+        .returning(order_items::id)
+        .get_results(conn)
+        .await?;
+
+    let items = item_ids
+        .into_iter()
+        .zip(&priced.lines)
+        .map(|(id, line)| ItemDetails {
+            id,
+            order_id: row.id,
+            product_id: line.product_id.get(),
+            product_name: catalogue
+                .get(&line.product_id.get())
+                .map(|(name, _)| name.clone())
+                .unwrap_or_default(),
+            quantity: line.quantity.get(),
+            price_cents_at_purchase: line.unit_price.get(),
+        })
+        .collect();
+    Ok(OrderDetails {
+        id: row.id,
+        user_id,
+        user_name,
+        status: order.status(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        items,
+        totals: priced.totals,
+    })
+}
+
+/// Moves the order to status `to` if its life cycle allows it; asking for the
+/// status it already has changes nothing. The write is a compare-and-set on the
+/// status that was read, so concurrent changes cannot skip a rule: when another
+/// change lands first, the decision is made again on the new state.
+pub async fn change_status(
+    conn: &AsyncPgConnection,
+    id: OrderId,
+    to: OrderStatus,
+) -> Result<OrderDetails, StoreError> {
+    loop {
+        let mut order = get(conn, id).await?;
+        let StatusChange::Moves { from, to } = order.status.change_to(to)? else {
+            return Ok(order);
+        };
+        let changed_at = diesel::update(
+            orders::table
+                .filter(orders::id.eq(id.get()))
+                .filter(orders::status.eq(from.as_str())),
+        )
+        .set((
+            orders::status.eq(to.as_str()),
+            orders::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(orders::updated_at)
+        .get_result::<Option<chrono::DateTime<chrono::Utc>>>(&mut &*conn)
+        .await
+        .optional()?;
+        if let Some(changed_at) = changed_at {
+            order.status = to;
+            order.updated_at = changed_at;
+            return Ok(order);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Queries on `products`.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::{NewProduct, Paging, ProductChanges, ProductId};
+use tokio::try_join;
+
+use crate::error::{Entity, StoreError};
+use crate::models::{Page, Product};
+use crate::schema::products;
+
+/// One page of products in id order, with the number of products.
+pub async fn list(conn: &AsyncPgConnection, paging: Paging) -> Result<Page<Product>, StoreError> {
+    let rows = products::table
+        .select(Product::as_select())
+        .order(products::id.asc())
+        .limit(paging.limit())
+        .offset(paging.offset())
+        .load(&mut &*conn);
+    let total = products::table.count().get_result(&mut &*conn);
+    let (rows, total) = try_join!(rows, total)?;
+    Ok(Page { rows, total })
+}
+
+/// The product with this id.
+pub async fn get(conn: &mut AsyncPgConnection, id: ProductId) -> Result<Product, StoreError> {
+    products::table
+        .find(id.get())
+        .select(Product::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(Entity::Product, id.get()))
+}
+
+/// Creates a product.
+pub async fn create(conn: &mut AsyncPgConnection, product: &NewProduct) -> Result<Product, StoreError> {
+    Ok(diesel::insert_into(products::table)
+        .values((
+            products::name.eq(product.name.as_str()),
+            products::price_cents.eq(product.price.get()),
+        ))
+        .returning(Product::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = products)]
+struct ProductChangeset<'a> {
+    name: Option<&'a str>,
+    price_cents: Option<i64>,
+}
+
+/// Applies `changes` to the product with this id. Orders already placed keep
+/// the prices they were placed at.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: ProductId,
+    changes: &ProductChanges,
+) -> Result<Product, StoreError> {
+    let changeset = ProductChangeset {
+        name: changes.name().map(|name| name.as_str()),
+        price_cents: changes.price().map(|price| price.get()),
+    };
+    diesel::update(products::table.find(id.get()))
+        .set(changeset)
+        .returning(Product::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(Entity::Product, id.get()))
+}

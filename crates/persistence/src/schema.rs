@@ -1,0 +1,46 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    order_items (id) {
+        id -> Int8,
+        order_id -> Int8,
+        product_id -> Int8,
+        quantity -> Int4,
+        price_cents_at_purchase -> Int8,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Int8,
+        user_id -> Int8,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Nullable<Timestamptz>,
+        total_amount_cents -> Int8,
+        total_quantity -> Int8,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Int8,
+        name -> Text,
+        price_cents -> Int8,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        email -> Text,
+        full_name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(order_items -> orders (order_id));
+diesel::joinable!(order_items -> products (product_id));
+diesel::joinable!(orders -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(order_items, orders, products, users,);

@@ -1,0 +1,188 @@
+//! Getting a database ready: create it if missing, create the schema, migrate.
+
+use diesel::sql_types::{Bool, Text};
+use diesel::ConnectionError;
+use diesel_async::{AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use percent_encoding::percent_decode_str;
+
+use crate::pool::{quote_identifier, ConnectOptions};
+
+/// The migrations under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Key of the advisory lock that serialises migrations across instances.
+const MIGRATION_LOCK_KEY: i64 = 0x6f6d_735f_6d69_6772; // "oms_migr"
+
+/// Why the database could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// No connection could be opened.
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(#[source] ConnectionError),
+    /// The database was missing and could not be created.
+    #[error("the database does not exist and could not be created: {0}")]
+    CreateDatabase(#[source] diesel::result::Error),
+    /// Creating the schema or taking the migration lock failed.
+    #[error("cannot prepare the schema: {0}")]
+    Schema(#[source] diesel::result::Error),
+    /// A migration failed; the database keeps the migrations applied before it.
+    #[error("a migration failed: {0}")]
+    Migration(String),
+}
+
+/// What [`prepare`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetupReport {
+    /// Whether the database had to be created.
+    pub created_database: bool,
+    /// The migrations applied now (already-applied ones are skipped).
+    pub applied: Vec<String>,
+}
+
+/// Makes the database named in `options.url` ready for oms: creates it if it does
+/// not exist (connecting to `maintenance_db` on the same server to do so), creates
+/// the schema, then applies pending migrations while holding an advisory lock, so
+/// several instances can start at once.
+pub async fn prepare(options: &ConnectOptions, maintenance_db: &str) -> Result<SetupReport, SetupError> {
+    let mut report = SetupReport::default();
+    let conn = match establish(options).await {
+        Ok(conn) => conn,
+        Err(first_error) => {
+            match create_database_if_missing(options, maintenance_db).await {
+                Ok(true) => report.created_database = true,
+                Ok(false) | Err(SetupError::Connect(_)) => return Err(SetupError::Connect(first_error)),
+                Err(other) => return Err(other),
+            }
+            establish(options).await.map_err(SetupError::Connect)?
+        }
+    };
+    report.applied = migrate(conn, &options.schema).await?;
+    Ok(report)
+}
+
+async fn establish(options: &ConnectOptions) -> Result<AsyncPgConnection, ConnectionError> {
+    use diesel_async::AsyncConnection;
+    AsyncPgConnection::establish(&options.url).await
+}
+
+/// Creates the database of `options.url` when the server does not have it.
+/// Returns whether it created it.
+async fn create_database_if_missing(
+    options: &ConnectOptions,
+    maintenance_db: &str,
+) -> Result<bool, SetupError> {
+    let Some((server_url, name)) = split_database(&options.url, maintenance_db) else {
+        return Ok(false);
+    };
+    let mut conn = {
+        use diesel_async::AsyncConnection;
+        AsyncPgConnection::establish(&server_url)
+            .await
+            .map_err(SetupError::Connect)?
+    };
+    let exists: bool = diesel::select(diesel::dsl::sql::<Bool>(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = ",
+    )
+    .bind::<Text, _>(&name)
+    .sql(")"))
+    .get_result(&mut conn)
+    .await
+    .map_err(SetupError::CreateDatabase)?;
+    if exists {
+        return Ok(false);
+    }
+    match conn
+        .batch_execute(&format!("CREATE DATABASE {}", quote_identifier(&name)))
+        .await
+    {
+        Ok(()) => Ok(true),
+        // Another instance created it between our check and our CREATE.
+        Err(diesel::result::Error::DatabaseError(_, _)) if database_exists(&mut conn, &name).await => {
+            Ok(false)
+        }
+        Err(error) => Err(SetupError::CreateDatabase(error)),
+    }
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
+    diesel::select(
+        diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
+            .bind::<Text, _>(name)
+            .sql(")"),
+    )
+    .get_result(conn)
+    .await
+    .unwrap_or(false)
+}
+
+/// Splits `postgres://…/name?params` into the same URL on `maintenance_db`, and `name`.
+fn split_database(url: &str, maintenance_db: &str) -> Option<(String, String)> {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://")? + 3;
+    let slash = scheme_end + base[scheme_end..].find('/')?;
+    let name = percent_decode_str(&base[slash + 1..])
+        .decode_utf8_lossy()
+        .into_owned();
+    if name.is_empty() {
+        return None;
+    }
+    let mut server = format!("{}/{maintenance_db}", &base[..slash]);
+    if let Some(query) = query {
+        server.push('?');
+        server.push_str(query);
+    }
+    Some((server, name))
+}
+
+async fn migrate(mut conn: AsyncPgConnection, schema: &str) -> Result<Vec<String>, SetupError> {
+    let schema = quote_identifier(schema);
+    conn.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
+    ))
+    .await
+    .map_err(SetupError::Schema)?;
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        .await
+        .map_err(SetupError::Schema)?;
+    let (conn, applied) = tokio::task::spawn_blocking(move || {
+        let mut harness = AsyncMigrationHarness::new(conn);
+        let applied = harness
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .map_err(|error| SetupError::Migration(error.to_string()));
+        (harness.into_inner(), applied)
+    })
+    .await
+    .map_err(|error| SetupError::Migration(error.to_string()))?;
+    let mut conn = conn;
+    conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+        .await
+        .map_err(SetupError::Schema)?;
+    applied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_the_database_name_off_the_url() {
+        assert_eq!(
+            split_database("postgres://u:p@h:5432/orders?sslmode=disable", "postgres"),
+            Some((
+                "postgres://u:p@h:5432/postgres?sslmode=disable".to_owned(),
+                "orders".to_owned()
+            ))
+        );
+        assert_eq!(
+            split_database("postgres://h/my%20db", "postgres").map(|(_, name)| name),
+            Some("my db".to_owned())
+        );
+        assert_eq!(split_database("postgres://h", "postgres"), None);
+        assert_eq!(split_database("postgres://h/", "postgres"), None);
+    }
+}

@@ -1,0 +1,72 @@
+//! Queries on `users`.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::{NewUser, Paging, UserChanges, UserId};
+use tokio::try_join;
+
+use crate::error::{Entity, StoreError};
+use crate::models::{Page, User};
+use crate::schema::users;
+
+/// One page of users in id order, with the number of users.
+pub async fn list(conn: &AsyncPgConnection, paging: Paging) -> Result<Page<User>, StoreError> {
+    let rows = users::table
+        .select(User::as_select())
+        .order(users::id.asc())
+        .limit(paging.limit())
+        .offset(paging.offset())
+        .load(&mut &*conn);
+    let total = users::table.count().get_result(&mut &*conn);
+    let (rows, total) = try_join!(rows, total)?;
+    Ok(Page { rows, total })
+}
+
+/// The user with this id.
+pub async fn get(conn: &mut AsyncPgConnection, id: UserId) -> Result<User, StoreError> {
+    users::table
+        .find(id.get())
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(Entity::User, id.get()))
+}
+
+/// Creates a user; [`StoreError::EmailTaken`] when the address is in use in any case.
+pub async fn create(conn: &mut AsyncPgConnection, user: &NewUser) -> Result<User, StoreError> {
+    Ok(diesel::insert_into(users::table)
+        .values((
+            users::email.eq(user.email.as_str()),
+            users::full_name.eq(user.full_name.as_str()),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChangeset<'a> {
+    email: Option<&'a str>,
+    full_name: Option<&'a str>,
+}
+
+/// Applies `changes` to the user with this id and returns the result.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    changes: &UserChanges,
+) -> Result<User, StoreError> {
+    let changeset = UserChangeset {
+        email: changes.email().map(|email| email.as_str()),
+        full_name: changes.full_name().map(|name| name.as_str()),
+    };
+    diesel::update(users::table.find(id.get()))
+        .set(changeset)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(Entity::User, id.get()))
+}

@@ -1,0 +1,183 @@
+//! The schema file, the migrations and adopting an existing seed database.
+
+mod common;
+
+use std::process::Command;
+
+use common::{count, ORDERS_WITH_WRONG_TOTALS};
+use diesel_async::SimpleAsyncConnection;
+use persistence::setup;
+use persistence::testing::TestDatabase;
+
+#[tokio::test]
+async fn schema_rs_is_what_diesel_generates_from_the_migrations() {
+    let db = TestDatabase::new().await;
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    let output = Command::new("diesel")
+        .args(["print-schema", "--config-file"])
+        .arg(format!("{manifest}/../../diesel.toml"))
+        .env("DATABASE_URL", &db.options().url)
+        .output()
+        .expect(
+            "the diesel CLI is needed to check schema.rs: \
+             cargo install diesel_cli --no-default-features --features postgres",
+        );
+    assert!(
+        output.status.success(),
+        "diesel print-schema failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let committed = std::fs::read_to_string(format!("{manifest}/src/schema.rs")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        committed,
+        "crates/persistence/src/schema.rs is stale: regenerate it with `diesel print-schema`"
+    );
+}
+
+#[tokio::test]
+async fn migrating_again_applies_nothing() {
+    let db = TestDatabase::new().await;
+    let report = setup::prepare(db.options(), "postgres").await.unwrap();
+    assert!(!report.created_database);
+    assert!(report.applied.is_empty(), "{:?}", report.applied);
+}
+
+#[tokio::test]
+async fn a_missing_database_and_schema_are_created() {
+    let db = TestDatabase::new().await;
+    let mut options = persistence::testing::connect_options(&format!("{}_new", db.name()));
+    options.schema = "Shop Floor".to_owned();
+    let report = setup::prepare(&options, "postgres").await.unwrap();
+    assert!(report.created_database);
+    assert_eq!(report.applied.len(), 2);
+    let mut conn = options.connect().await.unwrap();
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM \"Shop Floor\".orders").await,
+        0
+    );
+    drop(conn);
+    let mut admin = persistence::testing::connect_options("postgres").connect().await.unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE \"{}_new\" WITH (FORCE)", db.name()))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn instances_starting_together_migrate_once() {
+    let db = TestDatabase::new().await;
+    let mut options = db.options().clone();
+    options.schema = "concurrent".to_owned();
+    let runs = futures_util::future::join_all((0..4).map(|_| setup::prepare(&options, "postgres"))).await;
+    let applied: usize = runs.into_iter().map(|run| run.unwrap().applied.len()).sum();
+    assert_eq!(applied, 2, "each migration runs exactly once");
+}
+
+#[tokio::test]
+async fn an_existing_seed_database_is_adopted_in_place_with_totals_backfilled() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    conn.batch_execute(include_str!("fixtures/seed_database.sql"))
+        .await
+        .unwrap();
+    drop(conn);
+
+    let mut options = db.options().clone();
+    options.schema = "tony".to_owned();
+    let report = setup::prepare(&options, "postgres").await.unwrap();
+    assert_eq!(report.applied.len(), 2);
+
+    let mut conn = options.connect().await.unwrap();
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM orders").await, 40);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM order_items").await, 80);
+    assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM orders WHERE total_quantity = 0").await,
+        0
+    );
+    // Timestamps written without a zone are read as UTC.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM users WHERE created_at = timestamptz '2024-01-01 01:00:00+00' AND id = 1"
+        )
+        .await,
+        1
+    );
+    // Case-insensitive uniqueness now holds for the adopted table.
+    let duplicate = conn
+        .batch_execute("INSERT INTO users (email, full_name) VALUES ('USER1@example.com', 'Dup')")
+        .await;
+    assert!(duplicate.is_err());
+    // New rows continue the existing id sequences.
+    assert_eq!(
+        count(
+            &mut conn,
+            "INSERT INTO products (name, price_cents) VALUES ('New', 5) RETURNING id AS n"
+        )
+        .await,
+        11
+    );
+}
+
+#[tokio::test]
+async fn rows_written_with_plain_sql_keep_stored_totals_right() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    conn.batch_execute(
+        "INSERT INTO users (id, email, full_name) VALUES (1, 'a@example.com', 'A');
+         INSERT INTO products (id, name, price_cents) VALUES (1, 'P1', 250), (2, 'P2', 1000);
+         INSERT INTO orders (id, user_id, status) VALUES (1, 1, 'paid'), (2, 1, 'pending');
+         INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
+              VALUES (1, 1, 2, 250), (1, 2, 1, 1000), (2, 2, 3, 1000);",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        count(&mut conn, "SELECT total_amount_cents AS n FROM orders WHERE id = 1").await,
+        1500
+    );
+    assert_eq!(count(&mut conn, "SELECT total_quantity AS n FROM orders WHERE id = 2").await, 3);
+
+    conn.batch_execute("UPDATE order_items SET quantity = quantity + 1 WHERE product_id = 2")
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&mut conn, "SELECT total_amount_cents AS n FROM orders WHERE id = 1").await,
+        2500
+    );
+    conn.batch_execute(
+        "UPDATE order_items SET order_id = 2 WHERE order_id = 1 AND product_id = 1;
+         DELETE FROM order_items WHERE order_id = 1;",
+    )
+    .await
+    .unwrap();
+    assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
+    assert_eq!(count(&mut conn, "SELECT total_quantity AS n FROM orders WHERE id = 1").await, 0);
+    assert_eq!(count(&mut conn, "SELECT total_quantity AS n FROM orders WHERE id = 2").await, 6);
+}
+
+#[tokio::test]
+async fn the_database_enforces_the_contract_rules() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    conn.batch_execute(
+        "INSERT INTO users (id, email, full_name) VALUES (1, 'a@example.com', 'A');
+         INSERT INTO products (id, name, price_cents) VALUES (1, 'P1', 250);
+         INSERT INTO orders (id, user_id) VALUES (1, 1);",
+    )
+    .await
+    .unwrap();
+    for rejected in [
+        "INSERT INTO products (name, price_cents) VALUES ('neg', -1)",
+        "INSERT INTO orders (user_id, status) VALUES (1, 'lost')",
+        "INSERT INTO orders (user_id) VALUES (99)",
+        "INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase) VALUES (1, 1, 0, 5)",
+        "INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase) VALUES (1, 99, 1, 5)",
+        "INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase) VALUES (99, 1, 1, 5)",
+        "INSERT INTO users (email, full_name) VALUES ('A@EXAMPLE.COM', 'B')",
+    ] {
+        assert!(conn.batch_execute(rejected).await.is_err(), "accepted: {rejected}");
+    }
+}
