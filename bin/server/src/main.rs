@@ -1,1 +1,78 @@
-fn main() {}
+//! `oms`: the order-management service.
+//!
+//! Reads its configuration, prepares the database (creating it and migrating
+//! as needed), then serves the API until SIGTERM or SIGINT, finishing the
+//! requests in flight before it exits.
+
+mod config;
+
+use std::process::ExitCode;
+
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use oms_http::ApiConfig;
+use persistence::{pool, setup, Store};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Settings;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("oms: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let settings = Settings::load("config")?;
+    let level = settings.log_level()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(format!("{level},actix_server=warn")))
+        .with_target(false)
+        .init();
+    actix_web::rt::System::new().block_on(serve(settings))
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let connect = settings.connect_options();
+    let report = setup::prepare(&connect, "postgres")
+        .await
+        .with_context(|| {
+            format!(
+                "cannot prepare the database at {}; check that PostgreSQL is running there and \
+             that DB_HOST, DB_PORT, DB_USER, DB_PASSWORD (or DATABASE_URL) are right",
+                settings.database_target()
+            )
+        })?;
+    if report.created_database {
+        tracing::info!(database = %settings.database_target(), "created the database");
+    }
+    for migration in &report.applied {
+        tracing::info!(%migration, schema = settings.schema(), "applied migration");
+    }
+
+    let pool = pool::build_pool(&connect, settings.pool_options());
+    let store = Store::new(pool.clone());
+    let mut api = ApiConfig::new(&settings.api_v1_prefix);
+    api.body_limit = settings.max_body_bytes;
+
+    let server = HttpServer::new(move || {
+        App::new().configure(oms_http::configure(store.clone(), api.clone()))
+    })
+    .bind((settings.host.as_str(), settings.port))
+    .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?
+    .shutdown_timeout(30)
+    .run();
+    tracing::info!(
+        address = %format!("http://{}:{}", settings.host, settings.port),
+        schema = settings.schema(),
+        "oms is serving"
+    );
+    server.await.context("the server failed")?;
+    pool.close();
+    tracing::info!("oms stopped");
+    Ok(())
+}

@@ -44,7 +44,11 @@ pub struct OrderFilter {
 
 impl OrderFilter {
     /// Parses and sets the date range; refuses a start after the end.
-    pub fn with_dates(mut self, start: Option<&str>, end: Option<&str>) -> Result<Self, InputError> {
+    pub fn with_dates(
+        mut self,
+        start: Option<&str>,
+        end: Option<&str>,
+    ) -> Result<Self, InputError> {
         let start = start
             .map(|text| parse_date_bound("start_date", text, DateBound::Start))
             .transpose()?;
@@ -129,7 +133,9 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -144,7 +150,10 @@ mod tests {
     #[test]
     fn timestamps_are_inclusive_on_both_ends_and_converted_to_utc() {
         let f = OrderFilter::default()
-            .with_dates(Some("2024-01-01T02:00:00+02:00"), Some("2024-01-01T00:00:00Z"))
+            .with_dates(
+                Some("2024-01-01T02:00:00+02:00"),
+                Some("2024-01-01T00:00:00Z"),
+            )
             .unwrap();
         assert_eq!(f.created_from, Some(at("2024-01-01T00:00:00Z")));
         assert_eq!(f.created_before, Some(at("2024-01-01T00:00:00.000001Z")));
@@ -152,8 +161,8 @@ mod tests {
 
     #[test]
     fn end_timestamps_below_a_microsecond_are_truncated_before_the_step() {
-        let end = parse_date_bound("end_date", "2024-01-01T00:00:00.0000009Z", DateBound::End)
-            .unwrap();
+        let end =
+            parse_date_bound("end_date", "2024-01-01T00:00:00.0000009Z", DateBound::End).unwrap();
         assert_eq!(end, at("2024-01-01T00:00:00.000001Z"));
     }
 
@@ -171,10 +180,20 @@ mod tests {
 
     #[test]
     fn malformed_dates_name_their_field() {
-        for bad in ["2024-13-01", "2024-02-30", "yesterday", "2024-01-01T25:00:00Z", "2024-01-01T00:00:00"] {
-            let err = OrderFilter::default().with_dates(None, Some(bad)).unwrap_err();
+        for bad in [
+            "2024-13-01",
+            "2024-02-30",
+            "yesterday",
+            "2024-01-01T25:00:00Z",
+            "2024-01-01T00:00:00",
+        ] {
+            let err = OrderFilter::default()
+                .with_dates(None, Some(bad))
+                .unwrap_err();
             assert_eq!(err.field.as_deref(), Some("end_date"), "{bad}");
-            let err = OrderFilter::default().with_dates(Some(bad), None).unwrap_err();
+            let err = OrderFilter::default()
+                .with_dates(Some(bad), None)
+                .unwrap_err();
             assert_eq!(err.field.as_deref(), Some("start_date"), "{bad}");
         }
     }

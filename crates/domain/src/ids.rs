@@ -132,7 +132,9 @@ mod tests {
         assert_eq!(ProductId::parse("id", 1).unwrap().get(), 1);
         assert_eq!(ProductId::parse("id", i64::MAX).unwrap().get(), i64::MAX);
         assert_eq!(
-            ProductId::parse_str("id", "9223372036854775807").unwrap().get(),
+            ProductId::parse_str("id", "9223372036854775807")
+                .unwrap()
+                .get(),
             i64::MAX
         );
     }

@@ -30,7 +30,10 @@ impl Email {
     pub fn parse(field: &str, text: &str) -> Result<Self, InputError> {
         let email = text.trim();
         let invalid = |why: &str| {
-            InputError::invalid(field, format!("{field} must be a valid e-mail address: {why}"))
+            InputError::invalid(
+                field,
+                format!("{field} must be a valid e-mail address: {why}"),
+            )
         };
         if email.is_empty() {
             return Err(invalid("it is empty"));
@@ -69,7 +72,9 @@ fn valid_local_part(local: &str) -> bool {
     };
     !local.is_empty()
         && local.chars().count() <= EMAIL_LOCAL_MAX_CHARS
-        && local.split('.').all(|atom| !atom.is_empty() && atom.chars().all(atext))
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(atext))
 }
 
 fn valid_domain(domain: &str) -> bool {
@@ -91,7 +96,10 @@ fn parse_name(field: &str, text: &str) -> Result<String, InputError> {
     let name = text.trim();
     let chars = name.chars().count();
     if chars == 0 {
-        return Err(InputError::invalid(field, format!("{field} must not be empty")));
+        return Err(InputError::invalid(
+            field,
+            format!("{field} must not be empty"),
+        ));
     }
     if chars > NAME_MAX_CHARS {
         return Err(InputError::invalid(
@@ -216,7 +224,12 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_counted_in_characters() {
-        assert_eq!(FullName::parse("full_name", "\u{2003}Zoë\n").unwrap().as_str(), "Zoë");
+        assert_eq!(
+            FullName::parse("full_name", "\u{2003}Zoë\n")
+                .unwrap()
+                .as_str(),
+            "Zoë"
+        );
         let max = "é".repeat(255);
         assert!(FullName::parse("full_name", &max).is_ok());
         let err = FullName::parse("full_name", &format!("{max}é")).unwrap_err();

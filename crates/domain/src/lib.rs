@@ -30,6 +30,8 @@ pub use filter::{DateBound, OrderFilter};
 pub use ids::{Id, OrderId, OrderItemId, ProductId, UserId};
 pub use input::{Email, FullName, ProductName};
 pub use money::{Cents, Overflow};
-pub use order::{LineRequest, NewOrder, OrderTotals, PricedLine, PricedOrder, PricingError, Quantity};
+pub use order::{
+    LineRequest, NewOrder, OrderTotals, PricedLine, PricedOrder, PricingError, Quantity,
+};
 pub use paging::Paging;
 pub use status::{OrderStatus, StatusChange, TransitionError};

@@ -88,17 +88,20 @@ mod tests {
     #[test]
     fn multiplies_and_adds_exactly() {
         let q = Quantity::new(1_000_000).unwrap();
-        assert_eq!(Cents::new(249_999).times(q), Ok(Cents::new(249_999_000_000)));
         assert_eq!(
-            Cents::new(1).checked_add(Cents::new(2)),
-            Ok(Cents::new(3))
+            Cents::new(249_999).times(q),
+            Ok(Cents::new(249_999_000_000))
         );
+        assert_eq!(Cents::new(1).checked_add(Cents::new(2)), Ok(Cents::new(3)));
     }
 
     #[test]
     fn reports_overflow_instead_of_wrapping() {
         let q = Quantity::new(2).unwrap();
         assert_eq!(Cents::new(i64::MAX / 2 + 1).times(q), Err(Overflow));
-        assert_eq!(Cents::new(i64::MAX).checked_add(Cents::new(1)), Err(Overflow));
+        assert_eq!(
+            Cents::new(i64::MAX).checked_add(Cents::new(1)),
+            Err(Overflow)
+        );
     }
 }

@@ -24,7 +24,10 @@ impl Quantity {
             Ok(q) if (1..=Self::MAX).contains(&quantity) => Ok(Self(q)),
             _ => Err(InputError::invalid(
                 "quantity",
-                format!("quantity must be between 1 and {} (got {quantity})", Self::MAX),
+                format!(
+                    "quantity must be between 1 and {} (got {quantity})",
+                    Self::MAX
+                ),
             )),
         }
     }
@@ -157,7 +160,10 @@ pub enum PricingError {
 }
 
 fn join_ids(ids: &[ProductId]) -> String {
-    ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A line with the price its product had when the order was placed.
@@ -250,13 +256,22 @@ mod tests {
 
     #[test]
     fn free_products_total_zero() {
-        let priced = order(vec![line(1, 5)]).price(|_| Some(Cents::ZERO)).unwrap();
-        assert_eq!(priced.totals, OrderTotals { amount: Cents::ZERO, quantity: 5 });
+        let priced = order(vec![line(1, 5)])
+            .price(|_| Some(Cents::ZERO))
+            .unwrap();
+        assert_eq!(
+            priced.totals,
+            OrderTotals {
+                amount: Cents::ZERO,
+                quantity: 5
+            }
+        );
     }
 
     #[test]
     fn a_line_amount_that_overflows_is_an_error() {
-        let result = order(vec![line(1, 1_000_000)]).price(|_| Some(Cents::new(i64::MAX / 999_999)));
+        let result =
+            order(vec![line(1, 1_000_000)]).price(|_| Some(Cents::new(i64::MAX / 999_999)));
         assert_eq!(result, Err(PricingError::Overflow));
     }
 
@@ -281,12 +296,12 @@ mod tests {
             .price(|id| (id.get() == 4).then_some(Cents::new(1)));
         assert_eq!(
             result,
-            Err(PricingError::UnknownProducts(vec![ProductId::new(3), ProductId::new(9)]))
+            Err(PricingError::UnknownProducts(vec![
+                ProductId::new(3),
+                ProductId::new(9)
+            ]))
         );
-        assert_eq!(
-            result.unwrap_err().to_string(),
-            "no product with id 3, 9"
-        );
+        assert_eq!(result.unwrap_err().to_string(), "no product with id 3, 9");
     }
 
     #[test]
@@ -300,7 +315,8 @@ mod tests {
     #[test]
     fn status_defaults_to_pending_and_can_be_chosen() {
         assert_eq!(order(vec![line(1, 1)]).status(), OrderStatus::Pending);
-        let paid = NewOrder::new(UserId::new(1), Some(OrderStatus::Paid), vec![line(1, 1)]).unwrap();
+        let paid =
+            NewOrder::new(UserId::new(1), Some(OrderStatus::Paid), vec![line(1, 1)]).unwrap();
         assert_eq!(paid.status(), OrderStatus::Paid);
     }
 

@@ -30,7 +30,10 @@ impl Paging {
         if !(1..=Self::MAX_LIMIT).contains(&limit) {
             return Err(InputError::invalid(
                 "limit",
-                format!("limit must be between 1 and {} (got {limit})", Self::MAX_LIMIT),
+                format!(
+                    "limit must be between 1 and {} (got {limit})",
+                    Self::MAX_LIMIT
+                ),
             ));
         }
         let offset = offset.unwrap_or(0);
@@ -72,7 +75,10 @@ mod tests {
         for limit in [1, 20, 100] {
             assert_eq!(Paging::new(Some(limit), Some(0)).unwrap().limit(), limit);
         }
-        assert_eq!(Paging::new(None, Some(i64::MAX)).unwrap().offset(), i64::MAX);
+        assert_eq!(
+            Paging::new(None, Some(i64::MAX)).unwrap().offset(),
+            i64::MAX
+        );
         assert_eq!(Paging::new(None, None).unwrap(), Paging::default());
     }
 

@@ -182,7 +182,10 @@ mod tests {
     #[test]
     fn transition_error_names_both_states() {
         let message = Shipped.change_to(Pending).unwrap_err().to_string();
-        assert!(message.contains("'shipped'") && message.contains("'pending'"), "{message}");
+        assert!(
+            message.contains("'shipped'") && message.contains("'pending'"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub async fn list(
     let items = if ids.is_empty() {
         Vec::new()
     } else {
-        items_of(&ids).load(&mut &*conn).await?
+        items_of(conn, &ids).await?
     };
     Ok(OrderPage {
         orders: assemble(page, items)?,
@@ -96,23 +96,14 @@ pub async fn list(
 }
 
 /// The lines of these orders with their products' names, in line id order.
-fn items_of(
-    order_ids: &[i64],
-) -> diesel::dsl::Order<
-    diesel::dsl::Select<
-        diesel::dsl::Filter<
-            diesel::dsl::InnerJoin<order_items::table, products::table>,
-            diesel::dsl::EqAny<order_items::order_id, &[i64]>,
-        >,
-        crate::models::ItemColumns,
-    >,
-    diesel::dsl::Asc<order_items::id>,
-> {
+async fn items_of(conn: &AsyncPgConnection, order_ids: &[i64]) -> QueryResult<Vec<ItemDetails>> {
     order_items::table
         .inner_join(products::table)
         .filter(order_items::order_id.eq_any(order_ids))
         .select(ITEM_COLUMNS)
         .order(order_items::id.asc())
+        .load(&mut &*conn)
+        .await
 }
 
 /// Puts each order together with its user's name and its lines, keeping the
@@ -134,7 +125,11 @@ fn assemble(
         .collect()
 }
 
-fn details(row: OrderRow, user_name: String, items: Vec<ItemDetails>) -> Result<OrderDetails, StoreError> {
+fn details(
+    row: OrderRow,
+    user_name: String,
+    items: Vec<ItemDetails>,
+) -> Result<OrderDetails, StoreError> {
     Ok(OrderDetails {
         id: row.id,
         user_id: row.user_id,
@@ -158,7 +153,7 @@ pub async fn get(conn: &AsyncPgConnection, id: OrderId) -> Result<OrderDetails, 
         .filter(orders::id.eq(id.get()))
         .select((OrderRow::as_select(), users::full_name))
         .load::<(OrderRow, String)>(&mut &*conn);
-    let items = items_of(&ids).load(&mut &*conn);
+    let items = items_of(conn, &ids);
     let (order, items) = try_join!(order, items)?;
     assemble(order, items)?
         .pop()
@@ -168,7 +163,10 @@ pub async fn get(conn: &AsyncPgConnection, id: OrderId) -> Result<OrderDetails, 
 /// Places an order in one transaction: reads the user and the products' current
 /// prices, prices the lines, writes the order and its lines. Any failure writes
 /// nothing.
-pub async fn create(conn: &mut AsyncPgConnection, order: &NewOrder) -> Result<OrderDetails, StoreError> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    order: &NewOrder,
+) -> Result<OrderDetails, StoreError> {
     conn.transaction(async |conn| create_in_transaction(conn, order).await)
         .await
 }
@@ -197,7 +195,11 @@ async fn create_in_transaction(
         .map(|(id, name, price)| (id, (name, price)))
         .collect();
     let priced = order
-        .price(|id| catalogue.get(&id.get()).map(|(_, price)| Cents::new(*price)))
+        .price(|id| {
+            catalogue
+                .get(&id.get())
+                .map(|(_, price)| Cents::new(*price))
+        })
         .map_err(|error| match error {
             PricingError::UnknownProducts(ids) => StoreError::NotFound {
                 entity: Entity::Product,

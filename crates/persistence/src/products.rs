@@ -34,7 +34,10 @@ pub async fn get(conn: &mut AsyncPgConnection, id: ProductId) -> Result<Product,
 }
 
 /// Creates a product.
-pub async fn create(conn: &mut AsyncPgConnection, product: &NewProduct) -> Result<Product, StoreError> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    product: &NewProduct,
+) -> Result<Product, StoreError> {
     Ok(diesel::insert_into(products::table)
         .values((
             products::name.eq(product.name.as_str()),

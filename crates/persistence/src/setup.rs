@@ -44,14 +44,19 @@ pub struct SetupReport {
 /// not exist (connecting to `maintenance_db` on the same server to do so), creates
 /// the schema, then applies pending migrations while holding an advisory lock, so
 /// several instances can start at once.
-pub async fn prepare(options: &ConnectOptions, maintenance_db: &str) -> Result<SetupReport, SetupError> {
+pub async fn prepare(
+    options: &ConnectOptions,
+    maintenance_db: &str,
+) -> Result<SetupReport, SetupError> {
     let mut report = SetupReport::default();
     let conn = match establish(options).await {
         Ok(conn) => conn,
         Err(first_error) => {
             match create_database_if_missing(options, maintenance_db).await {
                 Ok(true) => report.created_database = true,
-                Ok(false) | Err(SetupError::Connect(_)) => return Err(SetupError::Connect(first_error)),
+                Ok(false) | Err(SetupError::Connect(_)) => {
+                    return Err(SetupError::Connect(first_error))
+                }
                 Err(other) => return Err(other),
             }
             establish(options).await.map_err(SetupError::Connect)?
@@ -81,11 +86,11 @@ async fn create_database_if_missing(
             .await
             .map_err(SetupError::Connect)?
     };
-    let exists: bool = diesel::select(diesel::dsl::sql::<Bool>(
-        "EXISTS (SELECT 1 FROM pg_database WHERE datname = ",
+    let exists: bool = diesel::select(
+        diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
+            .bind::<Text, _>(&name)
+            .sql(")"),
     )
-    .bind::<Text, _>(&name)
-    .sql(")"))
     .get_result(&mut conn)
     .await
     .map_err(SetupError::CreateDatabase)?;
@@ -98,7 +103,9 @@ async fn create_database_if_missing(
     {
         Ok(()) => Ok(true),
         // Another instance created it between our check and our CREATE.
-        Err(diesel::result::Error::DatabaseError(_, _)) if database_exists(&mut conn, &name).await => {
+        Err(diesel::result::Error::DatabaseError(_, _))
+            if database_exists(&mut conn, &name).await =>
+        {
             Ok(false)
         }
         Err(error) => Err(SetupError::CreateDatabase(error)),

@@ -22,7 +22,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("pool", &self.pool.status()).finish()
+        f.debug_struct("Store")
+            .field("pool", &self.pool.status())
+            .finish()
     }
 }
 
@@ -86,7 +88,11 @@ impl Store {
     }
 
     /// See [`orders::list`].
-    pub async fn list_orders(&self, filter: &OrderFilter, paging: Paging) -> Result<OrderPage, StoreError> {
+    pub async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        paging: Paging,
+    ) -> Result<OrderPage, StoreError> {
         orders::list(&*self.conn().await?, filter, paging).await
     }
 
@@ -101,7 +107,11 @@ impl Store {
     }
 
     /// See [`orders::change_status`].
-    pub async fn change_order_status(&self, id: OrderId, to: OrderStatus) -> Result<OrderDetails, StoreError> {
+    pub async fn change_order_status(
+        &self,
+        id: OrderId,
+        to: OrderStatus,
+    ) -> Result<OrderDetails, StoreError> {
         orders::change_status(&*self.conn().await?, id, to).await
     }
 }

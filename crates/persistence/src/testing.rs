@@ -120,7 +120,10 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(&self.name));
+        let drop = format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_identifier(&self.name)
+        );
         // Drop runs outside any async context we could borrow, so the cleanup
         // gets a small runtime of its own on its own thread.
         let cleanup = std::thread::spawn(move || {
@@ -163,12 +166,17 @@ fn migrations_fingerprint() -> u64 {
             if path.is_dir() {
                 visit(&path, hasher);
             } else {
-                std::fs::read(&path).expect("migration is readable").hash(hasher);
+                std::fs::read(&path)
+                    .expect("migration is readable")
+                    .hash(hasher);
             }
         }
     }
     let mut hasher = DefaultHasher::new();
-    visit(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations"), &mut hasher);
+    visit(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations"),
+        &mut hasher,
+    );
     hasher.finish()
 }
 

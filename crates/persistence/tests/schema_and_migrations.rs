@@ -57,7 +57,10 @@ async fn a_missing_database_and_schema_are_created() {
         0
     );
     drop(conn);
-    let mut admin = persistence::testing::connect_options("postgres").connect().await.unwrap();
+    let mut admin = persistence::testing::connect_options("postgres")
+        .connect()
+        .await
+        .unwrap();
     admin
         .batch_execute(&format!("DROP DATABASE \"{}_new\" WITH (FORCE)", db.name()))
         .await
@@ -69,7 +72,8 @@ async fn instances_starting_together_migrate_once() {
     let db = TestDatabase::new().await;
     let mut options = db.options().clone();
     options.schema = "concurrent".to_owned();
-    let runs = futures_util::future::join_all((0..4).map(|_| setup::prepare(&options, "postgres"))).await;
+    let runs =
+        futures_util::future::join_all((0..4).map(|_| setup::prepare(&options, "postgres"))).await;
     let applied: usize = runs.into_iter().map(|run| run.unwrap().applied.len()).sum();
     assert_eq!(applied, 2, "each migration runs exactly once");
 }
@@ -89,11 +93,21 @@ async fn an_existing_seed_database_is_adopted_in_place_with_totals_backfilled() 
     assert_eq!(report.applied.len(), 2);
 
     let mut conn = options.connect().await.unwrap();
-    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM orders").await, 40);
-    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM order_items").await, 80);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM orders").await,
+        40
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM order_items").await,
+        80
+    );
     assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
     assert_eq!(
-        count(&mut conn, "SELECT count(*) AS n FROM orders WHERE total_quantity = 0").await,
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM orders WHERE total_quantity = 0"
+        )
+        .await,
         0
     );
     // Timestamps written without a zone are read as UTC.
@@ -135,16 +149,31 @@ async fn rows_written_with_plain_sql_keep_stored_totals_right() {
     .await
     .unwrap();
     assert_eq!(
-        count(&mut conn, "SELECT total_amount_cents AS n FROM orders WHERE id = 1").await,
+        count(
+            &mut conn,
+            "SELECT total_amount_cents AS n FROM orders WHERE id = 1"
+        )
+        .await,
         1500
     );
-    assert_eq!(count(&mut conn, "SELECT total_quantity AS n FROM orders WHERE id = 2").await, 3);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT total_quantity AS n FROM orders WHERE id = 2"
+        )
+        .await,
+        3
+    );
 
     conn.batch_execute("UPDATE order_items SET quantity = quantity + 1 WHERE product_id = 2")
         .await
         .unwrap();
     assert_eq!(
-        count(&mut conn, "SELECT total_amount_cents AS n FROM orders WHERE id = 1").await,
+        count(
+            &mut conn,
+            "SELECT total_amount_cents AS n FROM orders WHERE id = 1"
+        )
+        .await,
         2500
     );
     conn.batch_execute(
@@ -154,8 +183,22 @@ async fn rows_written_with_plain_sql_keep_stored_totals_right() {
     .await
     .unwrap();
     assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
-    assert_eq!(count(&mut conn, "SELECT total_quantity AS n FROM orders WHERE id = 1").await, 0);
-    assert_eq!(count(&mut conn, "SELECT total_quantity AS n FROM orders WHERE id = 2").await, 6);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT total_quantity AS n FROM orders WHERE id = 1"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT total_quantity AS n FROM orders WHERE id = 2"
+        )
+        .await,
+        6
+    );
 }
 
 #[tokio::test]

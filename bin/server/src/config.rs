@@ -1,0 +1,241 @@
+//! Settings, read in layers: built-in defaults, then an optional `config.toml`,
+//! then `.env`, then the process environment (later layers win).
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use persistence::{ConnectOptions, PoolOptions};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Everything the server reads from its configuration.
+#[derive(Deserialize)]
+pub struct Settings {
+    db_host: String,
+    db_port: u16,
+    db_name: String,
+    db_user: String,
+    db_password: SecretString,
+    db_schema: String,
+    database_url: Option<SecretString>,
+    db_pool_size: usize,
+    db_pool_timeout_ms: u64,
+    db_statement_timeout_ms: u64,
+    /// Where the API is mounted.
+    pub api_v1_prefix: String,
+    /// Verbose logging, whatever `LOG_LEVEL` says.
+    pub debug: bool,
+    log_level: String,
+    /// Interface to listen on.
+    pub host: String,
+    /// Port to listen on.
+    pub port: u16,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Log verbosity, named as the seed's Python logging levels or tracing's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Everything.
+    Trace,
+    /// Diagnostics.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something looks wrong.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+impl FromStr for LogLevel {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<Self> {
+        Ok(match text.trim().to_ascii_lowercase().as_str() {
+            "trace" => Self::Trace,
+            "debug" => Self::Debug,
+            "info" => Self::Info,
+            "warn" | "warning" => Self::Warn,
+            "error" | "critical" => Self::Error,
+            _ => bail!(
+                "LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL (got '{text}')"
+            ),
+        })
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Trace => "trace",
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+        })
+    }
+}
+
+impl Settings {
+    /// Reads the layers. `config_file` is the optional TOML file (without its extension).
+    pub fn load(config_file: &str) -> anyhow::Result<Self> {
+        // .env fills in variables the environment does not already set, so the
+        // environment wins over .env, and both over the file.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(error) if error.not_found() => {}
+            Err(error) => return Err(error).context("cannot read .env"),
+        }
+        let settings: Self = config::Config::builder()
+            .set_default("db_host", "127.0.0.1")?
+            .set_default("db_port", 5432)?
+            .set_default("db_name", "oms")?
+            .set_default("db_user", "postgres")?
+            .set_default("db_password", "")?
+            .set_default("db_schema", "public")?
+            .set_default("db_pool_size", 8)?
+            .set_default("db_pool_timeout_ms", 2000)?
+            .set_default("db_statement_timeout_ms", 5000)?
+            .set_default("api_v1_prefix", "/api/v1")?
+            .set_default("debug", false)?
+            .set_default("log_level", "INFO")?
+            .set_default("host", "127.0.0.1")?
+            .set_default("port", 8000)?
+            .set_default("max_body_bytes", 64 * 1024)?
+            .add_source(config::File::with_name(config_file).required(false))
+            .add_source(config::Environment::default())
+            .build()
+            .context("invalid configuration")?
+            .try_deserialize()
+            .context("invalid configuration")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        self.log_level()?;
+        if self.db_schema.trim().is_empty() {
+            bail!("invalid configuration: DB_SCHEMA must not be empty");
+        }
+        if self.db_pool_size == 0 {
+            bail!("invalid configuration: DB_POOL_SIZE must be at least 1");
+        }
+        if self.max_body_bytes == 0 {
+            bail!("invalid configuration: MAX_BODY_BYTES must be at least 1");
+        }
+        if let Some(url) = &self.database_url {
+            let url = url.expose_secret();
+            if !url.is_empty() {
+                tokio_postgres::Config::from_str(url).map_err(|error| {
+                    anyhow::anyhow!("invalid configuration: DATABASE_URL: {error}")
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The effective log level: `LOG_LEVEL`, lowered to debug when `DEBUG` is on.
+    pub fn log_level(&self) -> anyhow::Result<LogLevel> {
+        let level: LogLevel = self.log_level.parse()?;
+        Ok(if self.debug && level > LogLevel::Debug {
+            LogLevel::Debug
+        } else {
+            level
+        })
+    }
+
+    fn database_url(&self) -> Option<&str> {
+        self.database_url
+            .as_ref()
+            .map(|url| url.expose_secret())
+            .filter(|url| !url.trim().is_empty())
+    }
+
+    /// How to reach the database: `DATABASE_URL` if set, else the `DB_*` parts.
+    pub fn connect_options(&self) -> ConnectOptions {
+        let url = match self.database_url() {
+            Some(url) => url.to_owned(),
+            None => {
+                let encode = |text: &str| utf8_percent_encode(text, NON_ALPHANUMERIC).to_string();
+                let password = self.db_password.expose_secret();
+                let credentials = if password.is_empty() {
+                    encode(&self.db_user)
+                } else {
+                    format!("{}:{}", encode(&self.db_user), encode(password))
+                };
+                let host = if self.db_host.contains(':') {
+                    format!("[{}]", self.db_host)
+                } else {
+                    self.db_host.clone()
+                };
+                format!(
+                    "postgres://{credentials}@{host}:{}/{}",
+                    self.db_port,
+                    encode(&self.db_name)
+                )
+            }
+        };
+        ConnectOptions {
+            url,
+            schema: self.db_schema.trim().to_owned(),
+            statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+        }
+    }
+
+    /// Pool size and wait limit.
+    pub fn pool_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_size: self.db_pool_size,
+            wait_timeout: Duration::from_millis(self.db_pool_timeout_ms),
+        }
+    }
+
+    /// `host:port database (user)` of the database, for messages; never the password.
+    pub fn database_target(&self) -> String {
+        match self.database_url().map(tokio_postgres::Config::from_str) {
+            Some(Ok(config)) => {
+                let hosts: Vec<String> = config
+                    .get_hosts()
+                    .iter()
+                    .map(|host| match host {
+                        tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                        tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+                    })
+                    .collect();
+                let port = config.get_ports().first().copied().unwrap_or(5432);
+                format!(
+                    "{}:{port} (database '{}', user '{}', from DATABASE_URL)",
+                    hosts.join(","),
+                    config.get_dbname().unwrap_or_default(),
+                    config.get_user().unwrap_or_default()
+                )
+            }
+            _ => format!(
+                "{}:{} (database '{}', user '{}')",
+                self.db_host, self.db_port, self.db_name, self.db_user
+            ),
+        }
+    }
+
+    /// The schema that holds the tables.
+    pub fn schema(&self) -> &str {
+        self.db_schema.trim()
+    }
+}
+
+impl PartialOrd for LogLevel {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for LogLevel {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (*self as u8).cmp(&(*other as u8))
+    }
+}

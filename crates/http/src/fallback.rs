@@ -1,0 +1,68 @@
+//! Answers for requests no handler takes, and for handlers that panic.
+
+use std::panic::AssertUnwindSafe;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, HttpRequest, HttpResponse, Resource, ResponseError};
+use futures_util::FutureExt;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// JSON 404 for any path the service does not serve.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("no route for {} {}", req.method(), req.path()),
+    )
+    .error_response()
+}
+
+/// JSON 405 for a method a served path does not accept.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    )
+    .error_response()
+}
+
+/// A resource of the API: JSON 405 for methods it does not route, and a handler
+/// panic answered with the opaque JSON 500.
+pub fn resource(
+    path: &str,
+) -> Resource<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path)
+        .default_service(web::to(method_not_allowed))
+        .wrap(from_fn(catch_panics))
+}
+
+/// Turns a panic inside a handler into the opaque JSON 500 instead of a dropped
+/// connection; the panic itself is reported by the panic hook. It wraps single
+/// resources, after routing, because it keeps a clone of the request and the
+/// router needs the request unshared.
+async fn catch_panics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request = req.request().clone();
+    match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(response) => response.map(ServiceResponse::map_into_boxed_body),
+        Err(_) => {
+            tracing::error!(method = %request.method(), path = %request.path(), "handler panicked");
+            Ok(ServiceResponse::new(
+                request,
+                ApiError::internal().error_response(),
+            ))
+        }
+    }
+}
