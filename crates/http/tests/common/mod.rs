@@ -1,0 +1,191 @@
+#![allow(dead_code)]
+//! An in-process app on a fresh database, and typed helpers to call it.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{test, App, Error};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use oms_http::{configure, ApiConfig};
+use persistence::testing::TestDatabase;
+use persistence::Store;
+use serde_json::{json, Value};
+
+pub const PREFIX: &str = "/api/v1";
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        self.body
+    }
+
+    /// Asserts an error answer with this status, code and field.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str, field: Option<&str>) -> Value {
+        let body = self.expect(status);
+        assert_eq!(body["code"], code, "body: {body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "body: {body}"
+        );
+        match field {
+            Some(field) => assert_eq!(body["field"], field, "body: {body}"),
+            None => assert!(body.get("field").is_none(), "body: {body}"),
+        }
+        body
+    }
+}
+
+pub struct TestApp<S> {
+    pub db: TestDatabase,
+    pub store: Store,
+    service: S,
+}
+
+/// Starts the app on a new database with the default prefix and limits.
+pub async fn spawn() -> TestApp<
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = Error>,
+> {
+    spawn_with(ApiConfig::new(PREFIX)).await
+}
+
+/// Starts the app on a new database with `config`.
+pub async fn spawn_with(
+    config: ApiConfig,
+) -> TestApp<
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = Error>,
+> {
+    let db = TestDatabase::new().await;
+    let store = Store::new(db.pool(4));
+    let service = test::init_service(App::new().configure(configure(store.clone(), config))).await;
+    TestApp { db, store, service }
+}
+
+impl<S, B> TestApp<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    /// Sends a request; `body` is sent as JSON when given.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = test::TestRequest::default().method(method).uri(path);
+        if let Some(body) = body {
+            request = request.set_json(body);
+        }
+        self.send(request).await
+    }
+
+    /// Sends a prepared request.
+    pub async fn send(&self, request: test::TestRequest) -> Reply {
+        let response = test::call_service(&self.service, request.to_request()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = test::read_body(response).await;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+        };
+        if !body.is_null() {
+            assert_eq!(
+                headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/json"),
+                "every answer with a body is JSON"
+            );
+        }
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(Method::GET, &format!("{PREFIX}{path}"), None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::POST, &format!("{PREFIX}{path}"), Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, &format!("{PREFIX}{path}"), Some(body))
+            .await
+    }
+
+    /// Creates a user and returns its id.
+    pub async fn user(&self, email: &str, name: &str) -> i64 {
+        self.post("/users", json!({"email": email, "full_name": name}))
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Creates a product and returns its id.
+    pub async fn product(&self, name: &str, price_cents: i64) -> i64 {
+        self.post(
+            "/products",
+            json!({"name": name, "price_cents": price_cents}),
+        )
+        .await
+        .expect(201)["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Places an order of `(product_id, quantity)` lines and returns its JSON.
+    pub async fn order(&self, user_id: i64, lines: &[(i64, i64)]) -> Value {
+        let items: Vec<Value> = lines
+            .iter()
+            .map(|(product_id, quantity)| json!({"product_id": product_id, "quantity": quantity}))
+            .collect();
+        self.post("/orders", json!({"user_id": user_id, "items": items}))
+            .await
+            .expect(201)
+    }
+
+    /// A direct connection to the test database, for checks and plain-SQL writes.
+    pub async fn sql(&self) -> AsyncPgConnection {
+        self.db.connect().await
+    }
+
+    /// Runs statements directly on the database.
+    pub async fn execute(&self, statements: &str) {
+        self.sql()
+            .await
+            .batch_execute(statements)
+            .await
+            .unwrap_or_else(|e| panic!("{statements}: {e}"));
+    }
+
+    /// Counts rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result::<N>(&mut self.sql().await)
+            .await
+            .unwrap()
+            .n
+    }
+}
