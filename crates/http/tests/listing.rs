@@ -29,6 +29,9 @@ impl Order {
     }
 }
 
+/// Which orders of the data set a query should match.
+type Predicate = Box<dyn Fn(&Order) -> bool>;
+
 const STATUSES: [&str; 4] = ["pending", "paid", "shipped", "cancelled"];
 
 /// 61 orders of 3 users over 4 products, spread over Jan–Mar 2024; some share a
@@ -145,7 +148,7 @@ async fn every_filter_alone_and_combined_matches_an_independent_computation() {
 
     let day = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
     let exact = orders[24].created_at;
-    let cases: Vec<(String, Box<dyn Fn(&Order) -> bool>)> = vec![
+    let cases: Vec<(String, Predicate)> = vec![
         (String::new(), Box::new(|_| true)),
         ("status=paid".into(), Box::new(|o| o.status == "paid")),
         ("status=pending".into(), Box::new(|o| o.status == "pending")),
