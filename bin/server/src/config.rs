@@ -63,7 +63,7 @@ impl FromStr for LogLevel {
             "warn" | "warning" => Self::Warn,
             "error" | "critical" => Self::Error,
             _ => bail!(
-                "LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL (got '{text}')"
+                "invalid configuration: LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL (got '{text}')"
             ),
         })
     }

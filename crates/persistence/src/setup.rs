@@ -147,12 +147,14 @@ fn split_database(url: &str, maintenance_db: &str) -> Option<(String, String)> {
 
 async fn migrate(mut conn: AsyncPgConnection, schema: &str) -> Result<Vec<String>, SetupError> {
     let schema = quote_identifier(schema);
-    conn.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
-    ))
-    .await
-    .map_err(SetupError::Schema)?;
+    // The lock comes first: concurrent CREATE SCHEMA IF NOT EXISTS can still collide.
     conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        .await
+        .map_err(SetupError::Schema)?;
+    conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .await
+        .map_err(SetupError::Schema)?;
+    conn.batch_execute(&format!("SET search_path TO {schema}"))
         .await
         .map_err(SetupError::Schema)?;
     let (conn, applied) = tokio::task::spawn_blocking(move || {
