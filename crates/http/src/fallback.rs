@@ -4,6 +4,7 @@ use std::panic::AssertUnwindSafe;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse, Resource, ResponseError};
 use futures_util::FutureExt;
@@ -19,19 +20,28 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     .error_response()
 }
 
-/// JSON 405 for a method a served path does not accept.
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::new(
+/// JSON 405 for a method a served path does not accept, with the `Allow` header.
+fn method_not_allowed(req: &HttpRequest, allow: &'static str) -> HttpResponse {
+    let mut response = ApiError::new(
         ErrorCode::MethodNotAllowed,
-        format!("{} is not allowed on {}", req.method(), req.path()),
+        format!(
+            "{} is not allowed on {}; use {allow}",
+            req.method(),
+            req.path()
+        ),
     )
-    .error_response()
+    .error_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
-/// A resource of the API: JSON 405 for methods it does not route, and a handler
-/// panic answered with the opaque JSON 500.
+/// A resource of the API that routes the methods in `allow` (e.g. `"GET, POST"`):
+/// JSON 405 for other methods, and a handler panic answered with the opaque JSON 500.
 pub fn resource(
     path: &str,
+    allow: &'static str,
 ) -> Resource<
     impl ServiceFactory<
         ServiceRequest,
@@ -42,7 +52,9 @@ pub fn resource(
     >,
 > {
     web::resource(path)
-        .default_service(web::to(method_not_allowed))
+        .default_service(web::to(move |req: HttpRequest| async move {
+            method_not_allowed(&req, allow)
+        }))
         .wrap(from_fn(catch_panics))
 }
 

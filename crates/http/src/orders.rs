@@ -103,12 +103,12 @@ pub struct UpdateOrder {
 /// Registers the routes under the API prefix.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        resource("/orders")
+        resource("/orders", "GET, POST")
             .route(web::get().to(list))
             .route(web::post().to(create)),
     )
     .service(
-        resource("/orders/{order_id}")
+        resource("/orders/{order_id}", "GET, PATCH")
             .route(web::get().to(get))
             .route(web::patch().to(update)),
     );

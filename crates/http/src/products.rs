@@ -57,12 +57,12 @@ pub struct UpdateProduct {
 /// Registers the routes under the API prefix.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        resource("/products")
+        resource("/products", "GET, POST")
             .route(web::get().to(list))
             .route(web::post().to(create)),
     )
     .service(
-        resource("/products/{product_id}")
+        resource("/products/{product_id}", "GET, PATCH")
             .route(web::get().to(get))
             .route(web::patch().to(update)),
     );

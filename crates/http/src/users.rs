@@ -60,12 +60,12 @@ pub struct UpdateUser {
 /// Registers the routes under the API prefix.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        resource("/users")
+        resource("/users", "GET, POST")
             .route(web::get().to(list))
             .route(web::post().to(create)),
     )
     .service(
-        resource("/users/{user_id}")
+        resource("/users/{user_id}", "GET, PATCH")
             .route(web::get().to(get))
             .route(web::patch().to(update)),
     );

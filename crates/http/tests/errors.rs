@@ -156,3 +156,25 @@ async fn an_unreachable_database_is_a_quick_503() {
         "refused connections fail fast"
     );
 }
+
+#[actix_web::test]
+async fn a_panicking_handler_answers_the_opaque_500() {
+    async fn explode() -> actix_web::HttpResponse {
+        panic!("a bug that must not reach the client")
+    }
+    let service = test::init_service(App::new().service(
+        oms_http::fallback::resource("/boom", "GET").route(actix_web::web::get().to(explode)),
+    ))
+    .await;
+    let response = test::call_service(&service, TestRequest::get().uri("/boom").to_request()).await;
+    assert_eq!(response.status().as_u16(), 500);
+    let body: serde_json::Value = test::read_body_json(response).await;
+    assert_eq!(body["code"], "INTERNAL_ERROR");
+    assert!(!body["detail"].as_str().unwrap().contains("bug"), "{body}");
+    let again = test::call_service(&service, TestRequest::post().uri("/boom").to_request()).await;
+    assert_eq!(
+        again.status().as_u16(),
+        405,
+        "the app still serves after a panic"
+    );
+}
