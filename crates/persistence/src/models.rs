@@ -55,7 +55,8 @@ pub(crate) struct OrderRow {
 }
 
 /// A line of an order, with its product's current name.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = order_items, check_for_backend(diesel::pg::Pg))]
 pub struct ItemDetails {
     /// Primary key of the line.
     pub id: i64,
@@ -64,31 +65,13 @@ pub struct ItemDetails {
     /// The product bought.
     pub product_id: i64,
     /// The product's current name.
+    #[diesel(select_expression = products::name)]
     pub product_name: String,
     /// Units bought.
     pub quantity: i32,
     /// The unit price when the order was placed.
     pub price_cents_at_purchase: i64,
 }
-
-/// The columns of an order's lines as read, with the product's name.
-pub(crate) type ItemColumns = (
-    order_items::id,
-    order_items::order_id,
-    order_items::product_id,
-    products::name,
-    order_items::quantity,
-    order_items::price_cents_at_purchase,
-);
-
-pub(crate) const ITEM_COLUMNS: ItemColumns = (
-    order_items::id,
-    order_items::order_id,
-    order_items::product_id,
-    products::name,
-    order_items::quantity,
-    order_items::price_cents_at_purchase,
-);
 
 /// An order with its user's current name and its lines.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use domain::{
 use tokio::try_join;
 
 use crate::error::{parse_status, Entity, StoreError};
-use crate::models::{ItemDetails, OrderDetails, OrderPage, OrderRow, ITEM_COLUMNS};
+use crate::models::{ItemDetails, OrderDetails, OrderPage, OrderRow};
 use crate::schema::{order_items, orders, products, users};
 
 /// Narrows a boxed query whose FROM clause includes `orders` to the orders that
@@ -100,7 +100,7 @@ async fn items_of(conn: &AsyncPgConnection, order_ids: &[i64]) -> QueryResult<Ve
     order_items::table
         .inner_join(products::table)
         .filter(order_items::order_id.eq_any(order_ids))
-        .select(ITEM_COLUMNS)
+        .select(ItemDetails::as_select())
         .order(order_items::id.asc())
         .load(&mut &*conn)
         .await
