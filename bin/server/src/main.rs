@@ -8,7 +8,7 @@ mod config;
 
 use std::process::ExitCode;
 
-use actix_web::{App, HttpServer};
+use actix_web::HttpServer;
 use anyhow::Context;
 use oms_http::ApiConfig;
 use persistence::{pool, setup, Store};
@@ -59,13 +59,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let mut api = ApiConfig::new(&settings.api_v1_prefix);
     api.body_limit = settings.max_body_bytes;
 
-    let server = HttpServer::new(move || {
-        App::new().configure(oms_http::configure(store.clone(), api.clone()))
-    })
-    .bind((settings.host.as_str(), settings.port))
-    .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?
-    .shutdown_timeout(30)
-    .run();
+    let server = HttpServer::new(move || oms_http::app(store.clone(), api.clone()))
+        .bind((settings.host.as_str(), settings.port))
+        .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?
+        .shutdown_timeout(30)
+        .run();
     tracing::info!(
         address = %format!("http://{}:{}", settings.host, settings.port),
         schema = settings.schema(),

@@ -3,11 +3,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use domain::{InputError, InputErrorKind};
+use paperclip::actix::Apiv2Schema;
+use paperclip::v2::models::DefaultSchemaRaw;
+use paperclip::v2::schema::{Apiv2Errors, Apiv2Schema as _};
 use persistence::{Entity, StoreError};
 use serde::Serialize;
 
 /// Machine-readable error codes of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Apiv2Schema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// 400: malformed input or a broken value rule.
@@ -60,15 +63,16 @@ impl ErrorCode {
     }
 }
 
-/// An error answer: the body every error response of the service has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Apiv2Schema, thiserror::Error)]
 #[error("{code:?}: {detail}")]
 pub struct ApiError {
-    /// A message for people.
+    /// What went wrong, for people.
     pub detail: String,
-    /// A code for programs.
+    /// What went wrong, for programs.
     pub code: ErrorCode,
-    /// The one input at fault, when there is exactly one.
+    /// The one input at fault, when there is exactly one: a body field's path
+    /// (`items[1].quantity`) or a query parameter's name (`start_date`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -107,6 +111,19 @@ impl ApiError {
             ErrorCode::InternalError,
             "the server failed to handle the request; it has been logged",
         )
+    }
+}
+
+/// Which errors an operation answers with is decided per operation when the
+/// OpenAPI document is finished (see `openapi`); here only the body's schema is
+/// registered.
+impl Apiv2Errors for ApiError {
+    fn update_definitions(map: &mut std::collections::BTreeMap<String, DefaultSchemaRaw>) {
+        if let Some(name) = Self::name() {
+            let mut schema = Self::raw_schema();
+            schema.remove_refs();
+            map.insert(name, schema);
+        }
     }
 }
 

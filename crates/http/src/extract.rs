@@ -6,8 +6,14 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use futures_util::{FutureExt, StreamExt};
+use paperclip::actix::OperationModifier;
+use paperclip::v2::models::{
+    DefaultOperationRaw, DefaultSchemaRaw, Either, Parameter, ParameterIn,
+};
+use paperclip::v2::schema::Apiv2Schema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::ApiConfig;
@@ -47,6 +53,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+impl<T: Apiv2Schema> Apiv2Schema for JsonBody<T> {
+    fn name() -> Option<String> {
+        T::name()
+    }
+
+    fn raw_schema() -> DefaultSchemaRaw {
+        T::raw_schema()
+    }
+}
+
+impl<T: Apiv2Schema> OperationModifier for JsonBody<T> {
+    fn update_parameter(op: &mut DefaultOperationRaw) {
+        op.parameters.push(Either::Right(Parameter {
+            in_: ParameterIn::Body,
+            name: "body".into(),
+            required: true,
+            schema: Some({
+                let mut schema = T::schema_with_ref();
+                schema.retain_ref();
+                schema
+            }),
+            ..Default::default()
+        }));
+    }
+}
+
 fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
         mime.type_() == "application"
@@ -83,6 +115,15 @@ fn too_large(limit: usize) -> ApiError {
 
 /// Parses `body` as JSON into `T`; a failure names the field at fault when it can.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // Every body of the API is an object; serde would also build a struct from an
+    // array of its fields, which no client means.
+    let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+    if first.is_some_and(|&byte| byte != b'{') && serde_json::from_slice::<Value>(body).is_ok() {
+        return Err(ApiError::new(
+            ErrorCode::ValidationError,
+            "the request body must be a JSON object",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -109,9 +150,45 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// A required body field: absent or `null` is a 400 naming it.
-pub fn required<T>(field: &str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::invalid(field, format!("{field} is required")))
+/// A body field the client must send. It reads like an `Option` so that a missing
+/// field or `null` becomes a 400 naming the field rather than a generic parse error,
+/// and it is documented as required.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Required<T>(Option<T>);
+
+impl<T> Default for Required<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Required<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Self)
+    }
+}
+
+impl<T> Required<T> {
+    /// The value if one was sent.
+    pub fn into_option(self) -> Option<T> {
+        self.0
+    }
+
+    /// The value; absent or `null` is a 400 naming `field`.
+    pub fn get(self, field: &str) -> Result<T, ApiError> {
+        self.0
+            .ok_or_else(|| ApiError::invalid(field, format!("{field} is required")))
+    }
+}
+
+impl<T: Apiv2Schema> Apiv2Schema for Required<T> {
+    fn name() -> Option<String> {
+        T::name()
+    }
+
+    fn raw_schema() -> DefaultSchemaRaw {
+        T::raw_schema()
+    }
 }
 
 /// A field of a partial update: left out, explicitly `null`, or given.
@@ -132,6 +209,20 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
             Some(value) => Self::Value(value),
             None => Self::Null,
         })
+    }
+}
+
+impl<T: Apiv2Schema> Apiv2Schema for Patch<T> {
+    fn name() -> Option<String> {
+        T::name()
+    }
+
+    fn required() -> bool {
+        false
+    }
+
+    fn raw_schema() -> DefaultSchemaRaw {
+        T::raw_schema()
     }
 }
 

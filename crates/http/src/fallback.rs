@@ -42,16 +42,18 @@ fn method_not_allowed(req: &HttpRequest, allow: &'static str) -> HttpResponse {
 pub fn resource(
     path: &str,
     allow: &'static str,
-) -> Resource<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<BoxBody>,
-        Error = actix_web::Error,
-        InitError = (),
+) -> paperclip::actix::web::Resource<
+    Resource<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<BoxBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
     >,
 > {
-    web::resource(path)
+    paperclip::actix::web::resource(path)
         .default_service(web::to(move |req: HttpRequest| async move {
             method_not_allowed(&req, allow)
         }))

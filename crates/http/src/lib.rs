@@ -1,18 +1,24 @@
-//! The HTTP face of oms: actix-web routes, request and response shapes, and the
-//! mapping of every failure to the `{detail, code, field}` error body.
+//! The HTTP face of oms: actix-web routes, request and response shapes, the
+//! mapping of every failure to the `{detail, code, field}` error body, and the
+//! OpenAPI document with its Swagger UI and ReDoc pages.
 //!
-//! [`configure`] mounts everything on an actix `App`; the server binary and the
-//! tests build their apps with it, so both serve exactly the same thing.
+//! [`app`] builds the whole application; the server binary and the tests both use
+//! it, so they serve exactly the same thing.
 
+pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod fallback;
+pub mod openapi;
 pub mod orders;
 pub mod products;
+pub mod respond;
 pub mod users;
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse, HttpResponseBuilder};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::web;
+use paperclip::actix::OpenApiExt;
 use persistence::Store;
 
 pub use error::{ApiError, ErrorCode};
@@ -44,28 +50,39 @@ impl ApiConfig {
     }
 }
 
-/// Mounts the API on an app: the resources under the prefix, JSON 404s for
-/// everything else.
-pub fn configure(store: Store, config: ApiConfig) -> impl FnOnce(&mut web::ServiceConfig) {
-    move |cfg| {
-        cfg.app_data(web::Data::new(store))
-            .app_data(web::Data::new(config.clone()))
-            .service(
-                web::scope(&config.prefix)
-                    .configure(users::routes)
-                    .configure(products::routes)
-                    .configure(orders::routes),
-            )
-            .default_service(web::to(fallback::not_found));
-    }
-}
+/// The query parameters of every plain list.
+pub const PAGING_PARAMS: &[&str] = &["limit", "offset"];
 
-/// A `201 Created` with the new resource's `Location`.
-fn created(config: &ApiConfig, collection: &str, id: i64) -> HttpResponseBuilder {
-    let mut response = HttpResponse::Created();
-    response.insert_header((
-        header::LOCATION,
-        format!("{}/{collection}/{id}", config.prefix),
-    ));
-    response
+/// The application: the API under the prefix, `/openapi.json`, `/docs`, `/redoc`,
+/// and JSON 404s for everything else.
+pub fn app(
+    store: Store,
+    config: ApiConfig,
+) -> actix_web::App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let document_config = config.clone();
+    actix_web::App::new()
+        .wrap_api()
+        .app_data(web::Data::new(store))
+        .app_data(web::Data::new(config.clone()))
+        .service(
+            paperclip::actix::web::scope(&config.prefix)
+                .configure(users::routes)
+                .configure(products::routes)
+                .configure(orders::routes),
+        )
+        .with_raw_json_spec_v3(move |app, generated| {
+            let document = openapi::Document::complete(generated, &document_config);
+            app.app_data(web::Data::new(document))
+        })
+        .build()
+        .configure(docs::routes)
+        .default_service(web::to(fallback::not_found))
 }

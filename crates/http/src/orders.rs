@@ -1,103 +1,159 @@
 //! `/orders`: list with filters and totals, read, place, and change status.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 use domain::{
     InputError, LineRequest, NewOrder, OrderFilter, OrderId, OrderStatus, ProductId, Quantity,
     UserId,
 };
+use paperclip::actix::web::{self, Json};
+use paperclip::actix::{api_v2_operation, Apiv2Schema};
+use paperclip::v2::models::{DataType, DefaultSchemaRaw};
+use paperclip::v2::schema::Apiv2Schema as SchemaOf;
 use persistence::{Entity, ItemDetails, OrderDetails, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{required, JsonBody, QueryParams};
+use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
-use crate::{created, ApiConfig};
+use crate::respond::Created;
+use crate::ApiConfig;
 
-/// An order as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct OrderJson<'a> {
+/// An order with its lines and totals.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct OrderJson {
+    /// The order's id.
     order_id: i64,
+    /// Who placed it.
     user_id: i64,
-    user_name: &'a str,
-    status: OrderStatus,
+    /// The user's current full name.
+    user_name: String,
+    /// Where the order is in its life.
+    status: Status,
+    /// When it was placed (UTC).
     created_at: DateTime<Utc>,
+    /// When its status last changed (UTC); null until then.
     updated_at: Option<DateTime<Utc>>,
-    items: Vec<ItemJson<'a>>,
+    /// Its lines, in the order given.
+    items: Vec<ItemJson>,
+    /// Σ quantity × price_cents_at_purchase over the lines, in integer cents.
     total_amount_cents: i64,
+    /// Σ quantity over the lines.
     total_quantity: i64,
 }
 
-/// A line of an order as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct ItemJson<'a> {
+/// One line of an order.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ItemJson {
+    /// The line's id.
     id: i64,
+    /// The product bought.
     product_id: i64,
-    product_name: &'a str,
+    /// The product's current name.
+    product_name: String,
+    /// Units bought, 1–1,000,000.
     quantity: i32,
+    /// The price of one unit when the order was placed, in integer cents.
     price_cents_at_purchase: i64,
 }
 
-impl<'a> From<&'a ItemDetails> for ItemJson<'a> {
-    fn from(item: &'a ItemDetails) -> Self {
+/// An order status: `pending`, `paid`, `shipped` or `cancelled`.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(transparent)]
+pub struct Status(OrderStatus);
+
+impl SchemaOf for Status {
+    fn raw_schema() -> DefaultSchemaRaw {
+        DefaultSchemaRaw {
+            data_type: Some(DataType::String),
+            enum_: OrderStatus::ALL
+                .iter()
+                .map(|status| status.as_str().into())
+                .collect(),
+            ..Default::default()
+        }
+    }
+}
+
+impl From<ItemDetails> for ItemJson {
+    fn from(item: ItemDetails) -> Self {
         Self {
             id: item.id,
             product_id: item.product_id,
-            product_name: &item.product_name,
+            product_name: item.product_name,
             quantity: item.quantity,
             price_cents_at_purchase: item.price_cents_at_purchase,
         }
     }
 }
 
-impl<'a> From<&'a OrderDetails> for OrderJson<'a> {
-    fn from(order: &'a OrderDetails) -> Self {
+impl From<OrderDetails> for OrderJson {
+    fn from(order: OrderDetails) -> Self {
         Self {
             order_id: order.id,
             user_id: order.user_id,
-            user_name: &order.user_name,
-            status: order.status,
+            user_name: order.user_name,
+            status: Status(order.status),
             created_at: order.created_at,
             updated_at: order.updated_at,
-            items: order.items.iter().map(ItemJson::from).collect(),
+            items: order.items.into_iter().map(ItemJson::from).collect(),
             total_amount_cents: order.totals.amount.get(),
             total_quantity: order.totals.quantity,
         }
     }
 }
 
-#[derive(Serialize)]
-struct OrderListJson<'a> {
-    orders: Vec<OrderJson<'a>>,
+/// A page of orders, newest first, with the count and totals of every matching order.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct OrderList {
+    /// The orders of the page.
+    orders: Vec<OrderJson>,
+    /// How many orders match the filters.
     total: i64,
+    /// The page size used.
     limit: i64,
+    /// How many matching orders were skipped.
     offset: i64,
+    /// Σ total_amount_cents over every matching order (not only the page), in integer cents.
     total_amount_cents: i64,
+    /// Σ total_quantity over every matching order (not only the page).
     total_quantity: i64,
 }
 
-/// Body of `POST /orders`.
-#[derive(Debug, Deserialize)]
+/// An order to place.
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrder {
-    user_id: Option<i64>,
+    /// The user placing the order.
+    #[serde(default)]
+    user_id: Required<i64>,
+    /// The starting status; `pending` when left out.
     status: Option<String>,
-    items: Option<Vec<CreateLine>>,
+    /// 1–100 lines; a product may appear on several lines.
+    #[serde(default)]
+    items: Required<Vec<CreateLine>>,
 }
 
-/// One line of `POST /orders`.
-#[derive(Debug, Deserialize)]
+/// One line of an order to place.
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateLine {
-    product_id: Option<i64>,
-    quantity: Option<i64>,
+    /// The product to buy; its current price is recorded on the line.
+    #[serde(default)]
+    product_id: Required<i64>,
+    /// How many units, 1–1,000,000.
+    #[serde(default)]
+    quantity: Required<i64>,
 }
 
-/// Body of `PATCH /orders/{order_id}`.
-#[derive(Debug, Deserialize)]
+/// The new status of an order.
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrder {
-    status: Option<String>,
+    /// `pending → paid`, `pending → cancelled`, `paid → shipped` and `paid → cancelled`
+    /// are allowed; the current status is a no-op.
+    #[serde(default)]
+    status: Required<String>,
 }
 
 /// Registers the routes under the API prefix.
@@ -114,7 +170,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-const LIST_PARAMS: [&str; 7] = [
+/// The query parameters of `GET /orders`.
+pub const LIST_PARAMS: &[&str] = &[
     "status",
     "user_id",
     "product_id",
@@ -143,8 +200,15 @@ fn filter_from(query: &QueryParams) -> Result<OrderFilter, ApiError> {
     Ok(filter.with_dates(query.get("start_date"), query.get("end_date"))?)
 }
 
-async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    let query = QueryParams::parse(&req, &LIST_PARAMS)?;
+/// List orders
+///
+/// Orders newest first (by creation time, then id), filtered by any combination of
+/// status, user, product and creation date, one page at a time. `total`,
+/// `total_amount_cents` and `total_quantity` cover every order that matches the
+/// filters, not only the page.
+#[api_v2_operation(operation_id = "listOrders", tags(orders))]
+async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<OrderList>, ApiError> {
+    let query = QueryParams::parse(&req, LIST_PARAMS)?;
     let filter = filter_from(&query)?;
     let paging = query.paging()?;
     let page = store
@@ -157,8 +221,8 @@ async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse,
             ),
             other => other.into(),
         })?;
-    Ok(HttpResponse::Ok().json(OrderListJson {
-        orders: page.orders.iter().map(OrderJson::from).collect(),
+    Ok(Json(OrderList {
+        orders: page.orders.into_iter().map(OrderJson::from).collect(),
         total: page.total,
         limit: paging.limit(),
         offset: paging.offset(),
@@ -167,30 +231,40 @@ async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse,
     }))
 }
 
-async fn get(store: web::Data<Store>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+/// Get an order
+///
+/// The order with this id, with its lines and totals.
+#[api_v2_operation(operation_id = "getOrder", tags(orders))]
+async fn get(
+    store: web::Data<Store>,
+    path: web::Path<String>,
+) -> Result<Json<OrderJson>, ApiError> {
     let id = OrderId::parse_str("order_id", &path)?;
-    let order = store.get_order(id).await?;
-    Ok(HttpResponse::Ok().json(OrderJson::from(&order)))
+    Ok(Json(store.get_order(id).await?.into()))
 }
 
 fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
-    let user_id = UserId::parse("user_id", required("user_id", body.user_id)?)?;
+    let user_id = UserId::parse("user_id", body.user_id.get("user_id")?)?;
     let status = body
         .status
         .map(|text| OrderStatus::parse_input("status", &text))
         .transpose()?;
-    let lines = required("items", body.items)?
+    let lines = body
+        .items
+        .get("items")?
         .into_iter()
         .enumerate()
         .map(|(index, line)| {
             let at = |error: InputError| error.within(&format!("items[{index}]"));
             let product_id = line
                 .product_id
+                .into_option()
                 .ok_or_else(|| InputError::invalid("product_id", "product_id is required"))
                 .and_then(|id| ProductId::parse("product_id", id))
                 .map_err(at)?;
             let quantity = line
                 .quantity
+                .into_option()
                 .ok_or_else(|| InputError::invalid("quantity", "quantity is required"))
                 .and_then(Quantity::new)
                 .map_err(at)?;
@@ -235,26 +309,37 @@ fn create_error(order: &NewOrder, error: StoreError) -> ApiError {
     }
 }
 
+/// Place an order
+///
+/// Places an order in one transaction: the user and every product must exist, each
+/// line records its product's current price, and the order and all its lines are
+/// written together or not at all.
+#[api_v2_operation(operation_id = "createOrder", tags(orders))]
 async fn create(
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateOrder>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<OrderJson>, ApiError> {
     let order = new_order(body.0)?;
     let placed = store
         .create_order(&order)
         .await
         .map_err(|error| create_error(&order, error))?;
-    Ok(created(&config, "orders", placed.id).json(OrderJson::from(&placed)))
+    Ok(Created::at(&config, "orders", placed.id, placed.into()))
 }
 
+/// Change an order's status
+///
+/// Moves the order along its life cycle: `pending → paid`, `pending → cancelled`,
+/// `paid → shipped`, `paid → cancelled`. `shipped` and `cancelled` are final. Asking
+/// for the status the order already has changes nothing and answers 200.
+#[api_v2_operation(operation_id = "updateOrderStatus", tags(orders))]
 async fn update(
     store: web::Data<Store>,
     path: web::Path<String>,
     body: JsonBody<UpdateOrder>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<OrderJson>, ApiError> {
     let id = OrderId::parse_str("order_id", &path)?;
-    let status = OrderStatus::parse_input("status", &required("status", body.0.status)?)?;
-    let order = store.change_order_status(id, status).await?;
-    Ok(HttpResponse::Ok().json(OrderJson::from(&order)))
+    let status = OrderStatus::parse_input("status", &body.0.status.get("status")?)?;
+    Ok(Json(store.change_order_status(id, status).await?.into()))
 }

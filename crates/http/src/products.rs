@@ -1,55 +1,72 @@
 //! `/products`: list, read, create and change products.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpRequest;
 use domain::{Cents, NewProduct, ProductChanges, ProductId, ProductName};
+use paperclip::actix::web::{self, Json};
+use paperclip::actix::{api_v2_operation, Apiv2Schema};
 use persistence::{Product, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::extract::{required, JsonBody, Patch, QueryParams};
+use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
-use crate::{created, ApiConfig};
+use crate::respond::Created;
+use crate::ApiConfig;
 
-/// A product as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct ProductJson<'a> {
+/// A product of the catalogue.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ProductJson {
+    /// The product's id.
     id: i64,
-    name: &'a str,
+    /// The product's name.
+    name: String,
+    /// The current price of one unit, in integer cents.
     price_cents: i64,
 }
 
-impl<'a> From<&'a Product> for ProductJson<'a> {
-    fn from(product: &'a Product) -> Self {
+impl From<Product> for ProductJson {
+    fn from(product: Product) -> Self {
         Self {
             id: product.id,
-            name: &product.name,
+            name: product.name,
             price_cents: product.price_cents,
         }
     }
 }
 
-#[derive(Serialize)]
-struct ProductListJson<'a> {
-    products: Vec<ProductJson<'a>>,
+/// A page of products in id order.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ProductList {
+    /// The products of the page.
+    products: Vec<ProductJson>,
+    /// How many products there are in all.
     total: i64,
+    /// The page size used.
     limit: i64,
+    /// How many products were skipped.
     offset: i64,
 }
 
-/// Body of `POST /products`.
-#[derive(Debug, Deserialize)]
+/// A product to create.
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProduct {
-    name: Option<String>,
-    price_cents: Option<i64>,
+    /// 1–255 characters after trimming.
+    #[serde(default)]
+    name: Required<String>,
+    /// The price of one unit in integer cents, 0 or more.
+    #[serde(default)]
+    price_cents: Required<i64>,
 }
 
-/// Body of `PATCH /products/{product_id}`.
-#[derive(Debug, Deserialize)]
+/// The fields of a product to change; give at least one.
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProduct {
+    /// A new name, 1–255 characters after trimming.
     #[serde(default)]
     name: Patch<String>,
+    /// A new price in integer cents, 0 or more. Orders already placed keep their prices.
     #[serde(default)]
     price_cents: Patch<i64>,
 }
@@ -68,42 +85,61 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    let paging = QueryParams::parse(&req, &["limit", "offset"])?.paging()?;
+/// List products
+///
+/// Products in id order, one page at a time, with the number of products in all.
+#[api_v2_operation(operation_id = "listProducts", tags(products))]
+async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<ProductList>, ApiError> {
+    let paging = QueryParams::parse(&req, crate::PAGING_PARAMS)?.paging()?;
     let page = store.list_products(paging).await?;
-    Ok(HttpResponse::Ok().json(ProductListJson {
-        products: page.rows.iter().map(ProductJson::from).collect(),
+    Ok(Json(ProductList {
+        products: page.rows.into_iter().map(ProductJson::from).collect(),
         total: page.total,
         limit: paging.limit(),
         offset: paging.offset(),
     }))
 }
 
-async fn get(store: web::Data<Store>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+/// Get a product
+///
+/// The product with this id, with its current price.
+#[api_v2_operation(operation_id = "getProduct", tags(products))]
+async fn get(
+    store: web::Data<Store>,
+    path: web::Path<String>,
+) -> Result<Json<ProductJson>, ApiError> {
     let id = ProductId::parse_str("product_id", &path)?;
-    let product = store.get_product(id).await?;
-    Ok(HttpResponse::Ok().json(ProductJson::from(&product)))
+    Ok(Json(store.get_product(id).await?.into()))
 }
 
+/// Create a product
+///
+/// Adds a product to the catalogue.
+#[api_v2_operation(operation_id = "createProduct", tags(products))]
 async fn create(
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateProduct>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<ProductJson>, ApiError> {
     let body = body.0;
     let product = NewProduct {
-        name: ProductName::parse("name", &required("name", body.name)?)?,
-        price: Cents::price("price_cents", required("price_cents", body.price_cents)?)?,
+        name: ProductName::parse("name", &body.name.get("name")?)?,
+        price: Cents::price("price_cents", body.price_cents.get("price_cents")?)?,
     };
     let product = store.create_product(&product).await?;
-    Ok(created(&config, "products", product.id).json(ProductJson::from(&product)))
+    Ok(Created::at(&config, "products", product.id, product.into()))
 }
 
+/// Change a product
+///
+/// Renames a product, changes its price, or both. Orders already placed keep the
+/// prices they were placed at.
+#[api_v2_operation(operation_id = "updateProduct", tags(products))]
 async fn update(
     store: web::Data<Store>,
     path: web::Path<String>,
     body: JsonBody<UpdateProduct>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<ProductJson>, ApiError> {
     let id = ProductId::parse_str("product_id", &path)?;
     let body = body.0;
     let name = body
@@ -117,6 +153,5 @@ async fn update(
         .map(|cents| Cents::price("price_cents", cents))
         .transpose()?;
     let changes = ProductChanges::new(name, price)?;
-    let product = store.update_product(id, &changes).await?;
-    Ok(HttpResponse::Ok().json(ProductJson::from(&product)))
+    Ok(Json(store.update_product(id, &changes).await?.into()))
 }

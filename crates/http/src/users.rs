@@ -1,58 +1,76 @@
 //! `/users`: list, read, create and change users.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 use domain::{Email, FullName, NewUser, UserChanges, UserId};
+use paperclip::actix::web::{self, Json};
+use paperclip::actix::{api_v2_operation, Apiv2Schema};
 use persistence::{Store, User};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::extract::{required, JsonBody, Patch, QueryParams};
+use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
-use crate::{created, ApiConfig};
+use crate::respond::Created;
+use crate::ApiConfig;
 
-/// A user as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct UserJson<'a> {
+/// A user.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct UserJson {
+    /// The user's id.
     id: i64,
-    email: &'a str,
-    full_name: &'a str,
+    /// The e-mail address as given (trimmed); unique without regard to case.
+    email: String,
+    /// The user's full name.
+    full_name: String,
+    /// When the user was created (UTC).
     created_at: DateTime<Utc>,
 }
 
-impl<'a> From<&'a User> for UserJson<'a> {
-    fn from(user: &'a User) -> Self {
+impl From<User> for UserJson {
+    fn from(user: User) -> Self {
         Self {
             id: user.id,
-            email: &user.email,
-            full_name: &user.full_name,
+            email: user.email,
+            full_name: user.full_name,
             created_at: user.created_at,
         }
     }
 }
 
-#[derive(Serialize)]
-struct UserListJson<'a> {
-    users: Vec<UserJson<'a>>,
+/// A page of users in id order.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct UserList {
+    /// The users of the page.
+    users: Vec<UserJson>,
+    /// How many users there are in all.
     total: i64,
+    /// The page size used.
     limit: i64,
+    /// How many users were skipped.
     offset: i64,
 }
 
-/// Body of `POST /users`.
-#[derive(Debug, Deserialize)]
+/// A user to create.
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    email: Option<String>,
-    full_name: Option<String>,
+    /// A valid e-mail address (at most 254 characters), not used by another user in any case.
+    #[serde(default)]
+    email: Required<String>,
+    /// 1–255 characters after trimming.
+    #[serde(default)]
+    full_name: Required<String>,
 }
 
-/// Body of `PATCH /users/{user_id}`.
-#[derive(Debug, Deserialize)]
+/// The fields of a user to change; give at least one.
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    /// A new valid e-mail address, not used by another user in any case.
     #[serde(default)]
     email: Patch<String>,
+    /// A new full name, 1–255 characters after trimming.
     #[serde(default)]
     full_name: Patch<String>,
 }
@@ -71,42 +89,58 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    let paging = QueryParams::parse(&req, &["limit", "offset"])?.paging()?;
+/// List users
+///
+/// Users in id order, one page at a time, with the number of users in all.
+#[api_v2_operation(operation_id = "listUsers", tags(users))]
+async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<UserList>, ApiError> {
+    let paging = QueryParams::parse(&req, crate::PAGING_PARAMS)?.paging()?;
     let page = store.list_users(paging).await?;
-    Ok(HttpResponse::Ok().json(UserListJson {
-        users: page.rows.iter().map(UserJson::from).collect(),
+    Ok(Json(UserList {
+        users: page.rows.into_iter().map(UserJson::from).collect(),
         total: page.total,
         limit: paging.limit(),
         offset: paging.offset(),
     }))
 }
 
-async fn get(store: web::Data<Store>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+/// Get a user
+///
+/// The user with this id.
+#[api_v2_operation(operation_id = "getUser", tags(users))]
+async fn get(store: web::Data<Store>, path: web::Path<String>) -> Result<Json<UserJson>, ApiError> {
     let id = UserId::parse_str("user_id", &path)?;
-    let user = store.get_user(id).await?;
-    Ok(HttpResponse::Ok().json(UserJson::from(&user)))
+    Ok(Json(store.get_user(id).await?.into()))
 }
 
+/// Create a user
+///
+/// Creates a user. The e-mail address is trimmed and kept in the case given, but two
+/// users cannot share an address in any case.
+#[api_v2_operation(operation_id = "createUser", tags(users))]
 async fn create(
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<UserJson>, ApiError> {
     let body = body.0;
     let user = NewUser {
-        email: Email::parse("email", &required("email", body.email)?)?,
-        full_name: FullName::parse("full_name", &required("full_name", body.full_name)?)?,
+        email: Email::parse("email", &body.email.get("email")?)?,
+        full_name: FullName::parse("full_name", &body.full_name.get("full_name")?)?,
     };
     let user = store.create_user(&user).await?;
-    Ok(created(&config, "users", user.id).json(UserJson::from(&user)))
+    Ok(Created::at(&config, "users", user.id, user.into()))
 }
 
+/// Change a user
+///
+/// Changes the e-mail address, the full name, or both. Fields left out keep their value.
+#[api_v2_operation(operation_id = "updateUser", tags(users))]
 async fn update(
     store: web::Data<Store>,
     path: web::Path<String>,
     body: JsonBody<UpdateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<UserJson>, ApiError> {
     let id = UserId::parse_str("user_id", &path)?;
     let body = body.0;
     let email = body
@@ -120,6 +154,5 @@ async fn update(
         .map(|name| FullName::parse("full_name", &name))
         .transpose()?;
     let changes = UserChanges::new(email, full_name)?;
-    let user = store.update_user(id, &changes).await?;
-    Ok(HttpResponse::Ok().json(UserJson::from(&user)))
+    Ok(Json(store.update_user(id, &changes).await?.into()))
 }

@@ -5,7 +5,7 @@ mod common;
 use actix_web::http::{header, Method};
 use actix_web::test::TestRequest;
 use actix_web::{test, App};
-use oms_http::{configure, ApiConfig};
+use oms_http::{app, ApiConfig};
 use persistence::{pool, ConnectOptions, PoolOptions, Store};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -138,8 +138,7 @@ async fn an_unreachable_database_is_a_quick_503() {
             wait_timeout: Duration::from_secs(2),
         },
     ));
-    let service =
-        test::init_service(App::new().configure(configure(store, ApiConfig::new("/api/v1")))).await;
+    let service = test::init_service(app(store, ApiConfig::new("/api/v1"))).await;
     let started = Instant::now();
     for uri in [
         "/api/v1/users",
@@ -159,12 +158,16 @@ async fn an_unreachable_database_is_a_quick_503() {
 
 #[actix_web::test]
 async fn a_panicking_handler_answers_the_opaque_500() {
+    #[paperclip::actix::api_v2_operation]
     async fn explode() -> actix_web::HttpResponse {
         panic!("a bug that must not reach the client")
     }
-    let service = test::init_service(App::new().service(
-        oms_http::fallback::resource("/boom", "GET").route(actix_web::web::get().to(explode)),
-    ))
+    let service = test::init_service(
+        App::new().service(
+            oms_http::fallback::resource("/boom", "GET")
+                .route(paperclip::actix::web::get().to(explode)),
+        ),
+    )
     .await;
     let response = test::call_service(&service, TestRequest::get().uri("/boom").to_request()).await;
     assert_eq!(response.status().as_u16(), 500);

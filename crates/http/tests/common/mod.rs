@@ -4,9 +4,9 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
-use actix_web::{test, App, Error};
+use actix_web::{test, Error};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
-use oms_http::{configure, ApiConfig};
+use oms_http::{app, ApiConfig};
 use persistence::testing::TestDatabase;
 use persistence::Store;
 use serde_json::{json, Value};
@@ -67,7 +67,7 @@ pub async fn spawn_with(
 > {
     let db = TestDatabase::new().await;
     let store = Store::new(db.pool(4));
-    let service = test::init_service(App::new().configure(configure(store.clone(), config))).await;
+    let service = test::init_service(app(store.clone(), config)).await;
     TestApp { db, store, service }
 }
 

@@ -1,0 +1,70 @@
+//! Success answers whose shape the OpenAPI document can see.
+
+use actix_web::body::BoxBody;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, Responder};
+use paperclip::actix::OperationModifier;
+use paperclip::v2::models::{DefaultOperationRaw, DefaultSchemaRaw, Either, Header, Response};
+use paperclip::v2::schema::Apiv2Schema;
+use serde::Serialize;
+
+use crate::ApiConfig;
+
+/// `201 Created` with the new resource's `Location` and its JSON.
+#[derive(Debug)]
+pub struct Created<T> {
+    location: String,
+    body: T,
+}
+
+impl<T> Created<T> {
+    /// The resource `id` of `collection`, under the API prefix.
+    pub fn at(config: &ApiConfig, collection: &str, id: i64, body: T) -> Self {
+        Self {
+            location: format!("{}/{collection}/{id}", config.prefix),
+            body,
+        }
+    }
+}
+
+impl<T: Serialize> Responder for Created<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
+        HttpResponse::Created()
+            .insert_header((header::LOCATION, self.location))
+            .json(self.body)
+    }
+}
+
+impl<T: Apiv2Schema> Apiv2Schema for Created<T> {
+    fn name() -> Option<String> {
+        T::name()
+    }
+
+    fn raw_schema() -> DefaultSchemaRaw {
+        T::raw_schema()
+    }
+}
+
+impl<T: Apiv2Schema> OperationModifier for Created<T> {
+    fn update_response(op: &mut DefaultOperationRaw) {
+        let location = Header {
+            description: Some("The URL of the new resource".into()),
+            data_type: Some(paperclip::v2::models::DataType::String),
+            ..Default::default()
+        };
+        op.responses.insert(
+            "201".into(),
+            Either::Right(Response {
+                description: Some("Created".into()),
+                schema: Some({
+                    let mut schema = T::schema_with_ref();
+                    schema.retain_ref();
+                    schema
+                }),
+                headers: [("Location".to_owned(), location)].into_iter().collect(),
+            }),
+        );
+    }
+}
