@@ -113,6 +113,23 @@ where
         }
     }
 
+    /// Sends a GET and returns the status, headers and body as text (for non-JSON answers).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> (u16, actix_web::http::header::HeaderMap, String) {
+        let request = test::TestRequest::default()
+            .method(method)
+            .uri(path)
+            .to_request();
+        let response = test::call_service(&self.service, request).await;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = test::read_body(response).await;
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.call(Method::GET, &format!("{PREFIX}{path}"), None)
             .await

@@ -1,0 +1,209 @@
+//! The OpenAPI document: valid OpenAPI 3, pinned by a snapshot, and in step
+//! with the routes the app really serves.
+
+mod common;
+
+use actix_web::http::Method;
+use serde_json::Value;
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+#[actix_web::test]
+async fn the_document_is_valid_openapi_3() {
+    let app = common::spawn().await;
+    let doc = app
+        .call(Method::GET, "/openapi.json", None)
+        .await
+        .expect(200);
+    let parsed: openapiv3::OpenAPI =
+        serde_json::from_value(doc.clone()).expect("the document parses as OpenAPI 3");
+    assert!(parsed.openapi.starts_with("3."));
+    assert_eq!(parsed.info.version, env!("CARGO_PKG_VERSION"));
+    let tags: Vec<&str> = parsed.tags.iter().map(|tag| tag.name.as_str()).collect();
+    assert_eq!(tags, ["orders", "products", "users"]);
+    assert!(parsed.tags.iter().all(|tag| tag.description.is_some()));
+
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{at}: summary"
+            );
+            assert!(
+                op["description"].as_str().is_some_and(|s| !s.is_empty()),
+                "{at}: description"
+            );
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                assert!(parameter["description"].is_string(), "{at}: {parameter}");
+                assert!(parameter["example"] != Value::Null, "{at}: {parameter}");
+                assert!(parameter["schema"]["type"].is_string(), "{at}: {parameter}");
+            }
+            if let Some(body) = op.get("requestBody") {
+                assert!(
+                    body["content"]["application/json"]["example"].is_object(),
+                    "{at}: request example"
+                );
+            }
+            let responses = op["responses"].as_object().unwrap();
+            let success = responses
+                .iter()
+                .find(|(status, _)| status.starts_with('2'))
+                .unwrap()
+                .1;
+            assert!(
+                success["content"]["application/json"]["example"].is_object(),
+                "{at}: success example"
+            );
+            for status in ["500", "503"] {
+                assert!(responses.contains_key(status), "{at}: {status}");
+            }
+            for (status, response) in responses
+                .iter()
+                .filter(|(status, _)| !status.starts_with('2'))
+            {
+                let content = &response["content"]["application/json"];
+                assert_eq!(
+                    content["schema"]["$ref"], "#/components/schemas/ApiError",
+                    "{at} {status}"
+                );
+                let code = content["example"]["code"].as_str().unwrap();
+                assert!(!code.is_empty(), "{at} {status}");
+            }
+        }
+    }
+    let order = &doc["components"]["schemas"]["OrderJson"];
+    assert_eq!(
+        order["properties"]["status"]["enum"],
+        serde_json::json!(["pending", "paid", "shipped", "cancelled"])
+    );
+    assert_eq!(order["properties"]["updated_at"]["nullable"], true);
+    assert!(order["properties"]["total_amount_cents"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("integer cents"));
+}
+
+#[actix_web::test]
+async fn the_document_is_pinned_by_a_snapshot() {
+    let app = common::spawn().await;
+    let doc = app
+        .call(Method::GET, "/openapi.json", None)
+        .await
+        .expect(200);
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+/// Every documented operation is served, and every method the app serves on a
+/// documented path is documented.
+#[actix_web::test]
+async fn documented_routes_and_served_routes_are_the_same() {
+    let app = common::spawn().await;
+    let doc = app
+        .call(Method::GET, "/openapi.json", None)
+        .await
+        .expect(200);
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 6);
+    for (template, item) in paths {
+        let path = template
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    "1"
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in METHODS {
+            let reply = app
+                .call(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    &path,
+                    Some(serde_json::json!({})),
+                )
+                .await;
+            let served = !matches!(
+                reply.body["code"].as_str(),
+                Some("NOT_FOUND" | "METHOD_NOT_ALLOWED")
+            );
+            let documented = item.get(method.to_ascii_lowercase()).is_some();
+            assert_eq!(
+                served, documented,
+                "{method} {template}: served {served}, documented {documented}"
+            );
+        }
+    }
+    for undocumented in [
+        "/api/v1",
+        "/api/v1/",
+        "/api/v1/orders/1/items",
+        "/api/v1/carts",
+    ] {
+        app.call(Method::GET, undocumented, None)
+            .await
+            .expect_error(404, "NOT_FOUND", None);
+    }
+}
+
+#[actix_web::test]
+async fn the_document_follows_the_prefix() {
+    let app = common::spawn_with(oms_http::ApiConfig::new("/shop/v2")).await;
+    let doc = app
+        .call(Method::GET, "/openapi.json", None)
+        .await
+        .expect(200);
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert!(
+        paths.iter().all(|path| path.starts_with("/shop/v2/")),
+        "{paths:?}"
+    );
+}
+
+#[actix_web::test]
+async fn the_documentation_pages_are_served_offline_with_a_strict_policy() {
+    let app = common::spawn().await;
+    for (path, marker) in [
+        ("/docs", "swagger-ui-bundle.js"),
+        ("/redoc", "redoc.standalone.js"),
+    ] {
+        let response = app.raw(Method::GET, path).await;
+        assert_eq!(response.0, 200, "{path}");
+        let policy = response
+            .1
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            policy.contains("script-src 'self'") && policy.contains("img-src 'self'"),
+            "{policy}"
+        );
+        assert!(response.2.contains(marker), "{path}");
+        assert!(
+            !response.2.contains("http://") && !response.2.contains("https://"),
+            "{path} links nothing external"
+        );
+    }
+    for asset in [
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-ui.css",
+        "/docs/swagger-initializer.js",
+        "/redoc/redoc.standalone.js",
+        "/redoc/redoc-initializer.js",
+    ] {
+        assert_eq!(app.raw(Method::GET, asset).await.0, 200, "{asset}");
+    }
+    app.call(Method::GET, "/docs/../../etc/passwd", None)
+        .await
+        .expect_error(404, "NOT_FOUND", None);
+    app.call(Method::GET, "/docs/unknown.js", None)
+        .await
+        .expect_error(404, "NOT_FOUND", None);
+    app.call(Method::GET, "/redoc/x", None)
+        .await
+        .expect_error(404, "NOT_FOUND", None);
+}
