@@ -1,8 +1,9 @@
 //! `oms`: the order-management service.
 //!
-//! Reads its configuration, prepares the database (creating it and migrating
-//! as needed), then serves the API until SIGTERM or SIGINT, finishing the
-//! requests in flight before it exits.
+//! `oms` (or `oms serve`) reads its configuration, prepares the database
+//! (creating it and migrating as needed), then serves the API until SIGTERM or
+//! SIGINT, finishing the requests in flight before it exits. `oms openapi` and
+//! `oms postman` print the OpenAPI document and the Postman collection.
 
 mod config;
 
@@ -26,7 +27,30 @@ fn main() -> ExitCode {
     }
 }
 
+const USAGE: &str = "usage: oms [serve | openapi | postman | help]
+  serve     run the service (the default)
+  openapi   print the OpenAPI document (JSON)
+  postman   print the Postman collection generated from it (JSON)";
+
 fn run() -> anyhow::Result<()> {
+    let command = std::env::args().nth(1);
+    match command.as_deref() {
+        None | Some("serve") => {}
+        Some("openapi") => return print_json(&document(&Settings::load("config")?)),
+        Some("postman") => {
+            let settings = Settings::load("config")?;
+            let base_url = format!("http://{}:{}", settings.host, settings.port);
+            return print_json(&oms_http::postman::collection(
+                &document(&settings),
+                &base_url,
+            ));
+        }
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Some(other) => anyhow::bail!("unknown command '{other}'\n{USAGE}"),
+    }
     let settings = Settings::load("config")?;
     let level = settings.log_level()?;
     tracing_subscriber::fmt()
@@ -34,6 +58,16 @@ fn run() -> anyhow::Result<()> {
         .with_target(false)
         .init();
     actix_web::rt::System::new().block_on(serve(settings))
+}
+
+fn document(settings: &Settings) -> serde_json::Value {
+    oms_http::openapi::Document::build(&ApiConfig::new(&settings.api_v1_prefix)).0
+}
+
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value).context("cannot render JSON")?;
+    println!("{text}");
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod fallback;
 pub mod openapi;
 pub mod orders;
+pub mod postman;
 pub mod products;
 pub mod respond;
 pub mod users;
@@ -18,7 +19,6 @@ pub mod users;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::web;
-use paperclip::actix::OpenApiExt;
 use persistence::Store;
 
 pub use error::{ApiError, ErrorCode};
@@ -67,22 +67,19 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let document_config = config.clone();
     actix_web::App::new()
-        .wrap_api()
         .app_data(web::Data::new(store))
+        .app_data(web::Data::new(openapi::Document::build(&config)))
         .app_data(web::Data::new(config.clone()))
-        .service(
-            paperclip::actix::web::scope(&config.prefix)
-                .configure(users::routes)
-                .configure(products::routes)
-                .configure(orders::routes),
-        )
-        .with_raw_json_spec_v3(move |app, generated| {
-            let document = openapi::Document::complete(generated, &document_config);
-            app.app_data(web::Data::new(document))
-        })
-        .build()
+        .service(api(&config.prefix))
         .configure(docs::routes)
         .default_service(web::to(fallback::not_found))
+}
+
+/// The API's routes under `prefix`, recorded by paperclip as they are registered.
+fn api(prefix: &str) -> paperclip::actix::web::Scope {
+    paperclip::actix::web::scope(prefix)
+        .configure(users::routes)
+        .configure(products::routes)
+        .configure(orders::routes)
 }

@@ -8,7 +8,11 @@
 //! generated shape changes, building the document panics with that place's name,
 //! and every test that builds the app fails, so the two cannot drift apart.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use domain::{OrderStatus, Paging, Quantity};
+use paperclip::actix::OpenApiExt;
 use serde_json::{json, Map, Value};
 
 use crate::ApiConfig;
@@ -24,8 +28,26 @@ input at fault when there is exactly one. Requests are strict: unknown body fiel
 unknown query parameters are refused with 400.";
 
 impl Document {
+    /// The document of the API mounted at `config.prefix`: paperclip records the
+    /// routes as an app registers them, and the record is then completed.
+    pub fn build(config: &ApiConfig) -> Self {
+        let generated = Rc::new(RefCell::new(Value::Null));
+        let sink = Rc::clone(&generated);
+        // The app exists only to let paperclip walk the routes; it never serves.
+        let _recorder = actix_web::App::new()
+            .wrap_api()
+            .service(crate::api(&config.prefix))
+            .with_raw_json_spec_v3(move |app, spec| {
+                *sink.borrow_mut() = spec;
+                app
+            })
+            .build();
+        let generated = generated.take();
+        Self::complete(generated, config)
+    }
+
     /// Completes the document paperclip generated.
-    pub fn complete(mut doc: Value, config: &ApiConfig) -> Self {
+    fn complete(mut doc: Value, config: &ApiConfig) -> Self {
         doc["info"] = json!({
             "title": "oms — order management API",
             "version": env!("CARGO_PKG_VERSION"),
@@ -273,13 +295,16 @@ fn complete_schemas(doc: &mut Value) {
     );
 }
 
+/// An error response of an operation: status, when it happens, an example body.
+type ErrorDoc = (u16, &'static str, fn() -> Value);
+
 /// What one operation is missing from the generated document.
 struct OperationDoc {
     path_parameter: Option<(&'static str, &'static str)>,
     query: &'static [&'static str],
     request_example: Option<fn() -> Value>,
     success_example: fn() -> Value,
-    errors: &'static [(u16, &'static str, fn() -> Value)],
+    errors: &'static [ErrorDoc],
 }
 
 fn operation_doc(id: &str) -> OperationDoc {
@@ -289,20 +314,19 @@ fn operation_doc(id: &str) -> OperationDoc {
         Some(("product_id", "The product's id: a positive integer."));
     const ORDER_ID: Option<(&str, &str)> =
         Some(("order_id", "The order's id: a positive integer."));
-    const BAD_PAGING: (u16, &str, fn() -> Value) = (
+    const BAD_PAGING: ErrorDoc = (
         400,
         "A paging parameter is out of range, not a number, or unknown.",
         ex::bad_limit,
     );
-    const BAD_ID: (u16, &str, fn() -> Value) =
-        (400, "The id is not a positive 64-bit integer.", ex::bad_id);
-    const BAD_BODY: (u16, &str, fn() -> Value) = (400, "The body is malformed, has a field of the wrong type, an unknown field, or a value that breaks a rule.", ex::validation_error);
-    const TOO_LARGE: (u16, &str, fn() -> Value) = (
+    const BAD_ID: ErrorDoc = (400, "The id is not a positive 64-bit integer.", ex::bad_id);
+    const BAD_BODY: ErrorDoc = (400, "The body is malformed, has a field of the wrong type, an unknown field, or a value that breaks a rule.", ex::validation_error);
+    const TOO_LARGE: ErrorDoc = (
         413,
         "The body is larger than the limit (64 KiB by default).",
         ex::too_large,
     );
-    const NOT_JSON: (u16, &str, fn() -> Value) = (
+    const NOT_JSON: ErrorDoc = (
         415,
         "The body is not sent as application/json.",
         ex::not_json,
@@ -370,7 +394,7 @@ fn complete_operation(operation: &mut Value, id: &str, prefix: &str) {
             "schema": {"type": "string", "example": format!("{prefix}/{collection}s/1")},
         });
     }
-    let always: [(u16, &str, fn() -> Value); 2] = [
+    let always: [ErrorDoc; 2] = [
         (
             503,
             "The database is unreachable or busy beyond the wait limit; retry later.",
