@@ -193,8 +193,11 @@ fn complete_schemas(doc: &mut Value) {
     }
     let id = json!({"minimum": 1, "example": 1});
     let name = json!({"minLength": 1, "maxLength": domain::input::NAME_MAX_CHARS});
-    let email =
-        json!({"maxLength": domain::input::EMAIL_MAX_CHARS, "example": "john.doe@example.com"});
+    let email = json!({
+        "format": "email",
+        "maxLength": domain::input::EMAIL_MAX_CHARS,
+        "example": "john.doe@example.com",
+    });
     let price = json!({"minimum": 0, "example": 249_999});
     let quantity = json!({"minimum": 1, "maximum": Quantity::MAX, "example": 2});
 
