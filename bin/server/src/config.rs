@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use persistence::{ConnectOptions, PoolOptions};
+use std::path::PathBuf;
+
+use persistence::{ConnectOptions, PoolOptions, SslMode, TlsOptions};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -21,6 +23,8 @@ pub struct Settings {
     db_password: SecretString,
     db_schema: String,
     database_url: Option<SecretString>,
+    db_sslmode: Option<String>,
+    db_sslrootcert: Option<String>,
     db_pool_size: usize,
     db_pool_timeout_ms: u64,
     db_statement_timeout_ms: u64,
@@ -35,6 +39,22 @@ pub struct Settings {
     pub port: u16,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Longest a request may take before it is answered with 503.
+    request_timeout_ms: u64,
+    /// Comma-separated origins allowed by CORS.
+    cors_allowed_origins: String,
+    /// How long in-flight requests may finish after SIGTERM.
+    pub shutdown_grace_seconds: u64,
+    log_format: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Log verbosity, named as the seed's Python logging levels or tracing's.
@@ -107,6 +127,10 @@ impl Settings {
             .set_default("host", "127.0.0.1")?
             .set_default("port", 8000)?
             .set_default("max_body_bytes", 64 * 1024)?
+            .set_default("request_timeout_ms", 30_000)?
+            .set_default("cors_allowed_origins", "")?
+            .set_default("shutdown_grace_seconds", 30)?
+            .set_default("log_format", "text")?
             .add_source(config::File::with_name(config_file).required(false))
             .add_source(config::Environment::default())
             .build()
@@ -119,6 +143,10 @@ impl Settings {
 
     fn validate(&self) -> anyhow::Result<()> {
         self.log_level()?;
+        self.log_format()?;
+        if self.request_timeout_ms == 0 {
+            bail!("invalid configuration: REQUEST_TIMEOUT_MS must be at least 1");
+        }
         if self.db_schema.trim().is_empty() {
             bail!("invalid configuration: DB_SCHEMA must not be empty");
         }
@@ -149,6 +177,32 @@ impl Settings {
         })
     }
 
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub fn log_format(&self) -> anyhow::Result<LogFormat> {
+        match self.log_format.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => {
+                bail!("invalid configuration: LOG_FORMAT must be text or json (got '{other}')")
+            }
+        }
+    }
+
+    /// The HTTP layer's settings.
+    pub fn api_config(&self) -> oms_http::ApiConfig {
+        let mut api = oms_http::ApiConfig::new(&self.api_v1_prefix);
+        api.body_limit = self.max_body_bytes;
+        api.request_timeout = Duration::from_millis(self.request_timeout_ms);
+        api.cors_origins = self
+            .cors_allowed_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(str::to_owned)
+            .collect();
+        api
+    }
+
     fn database_url(&self) -> Option<&str> {
         self.database_url
             .as_ref()
@@ -156,10 +210,64 @@ impl Settings {
             .filter(|url| !url.trim().is_empty())
     }
 
+    /// TLS to the database: `DB_SSLMODE` (else `sslmode` in `DATABASE_URL`, else
+    /// `disable` for a loopback host and `verify-full` for any other) and
+    /// `DB_SSLROOTCERT` (else `sslrootcert` in `DATABASE_URL`).
+    pub fn tls_options(&self) -> anyhow::Result<TlsOptions> {
+        let from_url = self
+            .database_url()
+            .map(|url| split_tls_parameters(url).1)
+            .unwrap_or_default();
+        let given = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let mode = match given(&self.db_sslmode).or(from_url.mode) {
+            Some(mode) => mode
+                .parse::<SslMode>()
+                .map_err(|error| anyhow::anyhow!("invalid configuration: DB_SSLMODE: {error}"))?,
+            None if self.host_is_loopback() => SslMode::Disable,
+            None => SslMode::VerifyFull,
+        };
+        let root_cert = given(&self.db_sslrootcert)
+            .or(from_url.root_cert)
+            .map(PathBuf::from);
+        Ok(TlsOptions { mode, root_cert })
+    }
+
+    fn host_is_loopback(&self) -> bool {
+        let hosts: Vec<String> = match self.database_url().map(|url| split_tls_parameters(url).0) {
+            Some(url) => tokio_postgres::Config::from_str(&url)
+                .map(|config| {
+                    config
+                        .get_hosts()
+                        .iter()
+                        .map(|host| match host {
+                            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                            tokio_postgres::config::Host::Unix(_) => "localhost".to_owned(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => vec![self.db_host.clone()],
+        };
+        hosts.iter().all(|host| {
+            host == "localhost"
+                || host.starts_with('/')
+                || host
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        })
+    }
+
     /// How to reach the database: `DATABASE_URL` if set, else the `DB_*` parts.
-    pub fn connect_options(&self) -> ConnectOptions {
+    pub fn connect_options(&self) -> anyhow::Result<ConnectOptions> {
         let url = match self.database_url() {
-            Some(url) => url.to_owned(),
+            Some(url) => split_tls_parameters(url).0,
             None => {
                 let encode = |text: &str| utf8_percent_encode(text, NON_ALPHANUMERIC).to_string();
                 let password = self.db_password.expose_secret();
@@ -180,11 +288,12 @@ impl Settings {
                 )
             }
         };
-        ConnectOptions {
+        Ok(ConnectOptions {
             url,
             schema: self.db_schema.trim().to_owned(),
             statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
-        }
+            tls: self.tls_options()?,
+        })
     }
 
     /// Pool size and wait limit.
@@ -197,7 +306,10 @@ impl Settings {
 
     /// `host:port database (user)` of the database, for messages; never the password.
     pub fn database_target(&self) -> String {
-        match self.database_url().map(tokio_postgres::Config::from_str) {
+        match self
+            .database_url()
+            .map(|url| tokio_postgres::Config::from_str(&split_tls_parameters(url).0))
+        {
             Some(Ok(config)) => {
                 let hosts: Vec<String> = config
                     .get_hosts()
@@ -228,6 +340,45 @@ impl Settings {
     }
 }
 
+/// The TLS parameters of a libpq-style URL, which tokio-postgres does not read.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct UrlTls {
+    mode: Option<String>,
+    root_cert: Option<String>,
+}
+
+/// Splits `sslmode` and `sslrootcert` off a connection URL's query.
+fn split_tls_parameters(url: &str) -> (String, UrlTls) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), UrlTls::default());
+    };
+    let mut tls = UrlTls::default();
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.split_once('=') {
+            Some(("sslmode", value)) => {
+                tls.mode = Some(value.to_owned());
+                false
+            }
+            Some(("sslrootcert", value)) => {
+                tls.root_cert = Some(
+                    percent_encoding::percent_decode_str(value)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                );
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, tls)
+}
+
 impl PartialOrd for LogLevel {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -237,5 +388,28 @@ impl PartialOrd for LogLevel {
 impl Ord for LogLevel {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         (*self as u8).cmp(&(*other as u8))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_parameters_are_taken_out_of_the_url() {
+        let (url, tls) = split_tls_parameters(
+            "postgres://u:p@db.example:5432/shop?sslmode=verify-full&application_name=x&sslrootcert=%2Fetc%2Fca.pem",
+        );
+        assert_eq!(
+            url,
+            "postgres://u:p@db.example:5432/shop?application_name=x"
+        );
+        assert_eq!(tls.mode.as_deref(), Some("verify-full"));
+        assert_eq!(tls.root_cert.as_deref(), Some("/etc/ca.pem"));
+        let (url, tls) = split_tls_parameters("postgres://h/db?sslmode=require");
+        assert_eq!(
+            (url.as_str(), tls.mode.as_deref()),
+            ("postgres://h/db", Some("require"))
+        );
     }
 }

@@ -11,11 +11,11 @@ use std::process::ExitCode;
 
 use actix_web::HttpServer;
 use anyhow::Context;
-use oms_http::ApiConfig;
+use oms_http::{ApiConfig, Metrics};
 use persistence::{pool, setup, Store};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::Settings;
+use crate::config::{LogFormat, Settings};
 
 fn main() -> ExitCode {
     match run() {
@@ -52,12 +52,25 @@ fn run() -> anyhow::Result<()> {
         Some(other) => anyhow::bail!("unknown command '{other}'\n{USAGE}"),
     }
     let settings = Settings::load("config")?;
-    let level = settings.log_level()?;
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(format!("{level},actix_server=warn")))
-        .with_target(false)
-        .init();
+    init_logging(&settings)?;
     actix_web::rt::System::new().block_on(serve(settings))
+}
+
+fn init_logging(settings: &Settings) -> anyhow::Result<()> {
+    let filter = EnvFilter::new(format!("{},actix_server=warn", settings.log_level()?));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    match settings.log_format()? {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+    Ok(())
 }
 
 fn document(settings: &Settings) -> serde_json::Value {
@@ -71,7 +84,7 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let connect = settings.connect_options();
+    let connect = settings.connect_options()?;
     let report = setup::prepare(&connect, "postgres")
         .await
         .with_context(|| {
@@ -90,14 +103,15 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
     let pool = pool::build_pool(&connect, settings.pool_options());
     let store = Store::new(pool.clone());
-    let mut api = ApiConfig::new(&settings.api_v1_prefix);
-    api.body_limit = settings.max_body_bytes;
+    let api = settings.api_config();
+    let metrics = Metrics::new();
 
-    let server = HttpServer::new(move || oms_http::app(store.clone(), api.clone()))
-        .bind((settings.host.as_str(), settings.port))
-        .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?
-        .shutdown_timeout(30)
-        .run();
+    let server =
+        HttpServer::new(move || oms_http::app(store.clone(), api.clone(), metrics.clone()))
+            .bind((settings.host.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?
+            .shutdown_timeout(settings.shutdown_grace_seconds)
+            .run();
     tracing::info!(
         address = %format!("http://{}:{}", settings.host, settings.port),
         schema = settings.schema(),

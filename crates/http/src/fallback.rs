@@ -10,6 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse, Resource, ResponseError};
 use futures_util::FutureExt;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::ApiConfig;
 
 /// JSON 404 for any path the service does not serve.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -38,7 +39,8 @@ fn method_not_allowed(req: &HttpRequest, allow: &'static str) -> HttpResponse {
 }
 
 /// A resource of the API that routes the methods in `allow` (e.g. `"GET, POST"`):
-/// JSON 405 for other methods, and a handler panic answered with the opaque JSON 500.
+/// JSON 405 for other methods, a handler panic answered with the opaque JSON 500,
+/// and a handler that outlives the request time limit answered with a 503.
 pub fn resource(
     path: &str,
     allow: &'static str,
@@ -57,26 +59,49 @@ pub fn resource(
         .default_service(web::to(move |req: HttpRequest| async move {
             method_not_allowed(&req, allow)
         }))
-        .wrap(from_fn(catch_panics))
+        .wrap(from_fn(guard))
 }
 
 /// Turns a panic inside a handler into the opaque JSON 500 instead of a dropped
-/// connection; the panic itself is reported by the panic hook. It wraps single
-/// resources, after routing, because it keeps a clone of the request and the
-/// router needs the request unshared.
-async fn catch_panics(
+/// connection (the panic itself is reported by the panic hook), and a handler
+/// that runs past the request time limit into a 503. It wraps single resources,
+/// after routing, because it keeps a clone of the request and the router needs
+/// the request unshared.
+///
+/// A handler stopped by the time limit is dropped where it stands: a database
+/// transaction it had open is rolled back when its connection is discarded, so
+/// nothing half-written remains. The statement timeout normally ends slow work
+/// first; this limit bounds everything else.
+async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let request = req.request().clone();
-    match AssertUnwindSafe(next.call(req)).catch_unwind().await {
-        Ok(response) => response.map(ServiceResponse::map_into_boxed_body),
-        Err(_) => {
+    let limit = request
+        .app_data::<web::Data<ApiConfig>>()
+        .map_or(ApiConfig::DEFAULT_REQUEST_TIMEOUT, |config| {
+            config.request_timeout
+        });
+    let handled = AssertUnwindSafe(next.call(req)).catch_unwind();
+    match tokio::time::timeout(limit, handled).await {
+        Ok(Ok(response)) => response.map(ServiceResponse::map_into_boxed_body),
+        Ok(Err(_)) => {
             tracing::error!(method = %request.method(), path = %request.path(), "handler panicked");
             Ok(ServiceResponse::new(
                 request,
                 ApiError::internal().error_response(),
             ))
+        }
+        Err(_) => {
+            tracing::warn!(method = %request.method(), path = %request.path(), ?limit, "request time limit reached");
+            let error = ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                format!(
+                    "the request took longer than the limit of {} ms; retry later",
+                    limit.as_millis()
+                ),
+            );
+            Ok(ServiceResponse::new(request, error.error_response()))
         }
     }
 }

@@ -9,6 +9,9 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod fallback;
+pub mod health;
+pub mod metrics;
+pub mod observe;
 pub mod openapi;
 pub mod orders;
 pub mod postman;
@@ -18,10 +21,16 @@ pub mod users;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::web;
 use persistence::Store;
 
 pub use error::{ApiError, ErrorCode};
+pub use metrics::Metrics;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -30,11 +39,17 @@ pub struct ApiConfig {
     pub prefix: String,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Longest a handler may run before the request is answered with 503.
+    pub request_timeout: Duration,
+    /// Origins allowed to call the API from a browser (CORS); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 impl ApiConfig {
     /// 64 KiB.
     pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+    /// 30 seconds.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
     /// A config with the default limit and `prefix` normalised (`api/v1/` → `/api/v1`).
     pub fn new(prefix: &str) -> Self {
@@ -46,6 +61,8 @@ impl ApiConfig {
                 format!("/{trimmed}")
             },
             body_limit: Self::DEFAULT_BODY_LIMIT,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -53,11 +70,12 @@ impl ApiConfig {
 /// The query parameters of every plain list.
 pub const PAGING_PARAMS: &[&str] = &["limit", "offset"];
 
-/// The application: the API under the prefix, `/openapi.json`, `/docs`, `/redoc`,
-/// and JSON 404s for everything else.
+/// The application: the API under the prefix, `/health`, `/ready`, `/metrics`,
+/// `/openapi.json`, `/docs`, `/redoc`, and JSON 404s for everything else.
 pub fn app(
     store: Store,
     config: ApiConfig,
+    metrics: Metrics,
 ) -> actix_web::App<
     impl ServiceFactory<
         ServiceRequest,
@@ -67,19 +85,45 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let prefix = config.prefix.clone();
+    let cors = cors(&config.cors_origins);
     actix_web::App::new()
+        .wrap(Condition::new(!config.cors_origins.is_empty(), cors))
+        .wrap(from_fn(observe::observe))
         .app_data(web::Data::new(store))
         .app_data(web::Data::new(openapi::Document::build(&config)))
-        .app_data(web::Data::new(config.clone()))
-        .service(api(&config.prefix))
+        .app_data(web::Data::new(metrics))
+        .app_data(web::Data::new(config))
+        .configure(|cfg| documented_routes(&prefix)(&mut cfg.into()))
+        .route("/metrics", web::get().to(metrics::metrics))
         .configure(docs::routes)
         .default_service(web::to(fallback::not_found))
 }
 
-/// The API's routes under `prefix`, recorded by paperclip as they are registered.
-fn api(prefix: &str) -> paperclip::actix::web::Scope {
-    paperclip::actix::web::scope(prefix)
-        .configure(users::routes)
-        .configure(products::routes)
-        .configure(orders::routes)
+/// Cross-origin access for the configured origins: the API's methods, JSON
+/// bodies, and the `Location` and `X-Request-Id` headers readable by scripts.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PATCH"])
+        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, observe::REQUEST_ID])
+        .expose_headers([header::LOCATION, observe::REQUEST_ID])
+        .max_age(3600)
+}
+
+/// Every route of the OpenAPI document: the API under `prefix`, and the health
+/// checks at the root. paperclip records them as they are registered.
+fn documented_routes(
+    prefix: &str,
+) -> impl FnOnce(&mut paperclip::actix::web::ServiceConfig<'_>) + '_ {
+    move |cfg| {
+        cfg.service(
+            paperclip::actix::web::scope(prefix)
+                .configure(users::routes)
+                .configure(products::routes)
+                .configure(orders::routes),
+        );
+        health::routes(cfg);
+    }
 }

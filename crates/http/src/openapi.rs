@@ -36,7 +36,7 @@ impl Document {
         // The app exists only to let paperclip walk the routes; it never serves.
         let _recorder = actix_web::App::new()
             .wrap_api()
-            .service(crate::api(&config.prefix))
+            .configure(crate::documented_routes(&config.prefix))
             .with_raw_json_spec_v3(move |app, spec| {
                 *sink.borrow_mut() = spec;
                 app
@@ -57,6 +57,7 @@ impl Document {
             {"name": "orders", "description": "Place orders, follow their life cycle, and list them with filters and totals."},
             {"name": "products", "description": "The product catalogue and its current prices."},
             {"name": "users", "description": "The users who place orders."},
+            {"name": "health", "description": "Liveness and readiness, at the root (outside the API prefix)."},
         ]);
         join_doc_comment_lines(&mut doc);
         complete_schemas(&mut doc);
@@ -346,6 +347,8 @@ fn operation_doc(id: &str) -> OperationDoc {
         "listOrders" => OperationDoc { path_parameter: None, query: crate::orders::LIST_PARAMS, request_example: None, success_example: ex::order_list, errors: &[(400, "A filter or paging parameter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
         "getOrder" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: None, success_example: ex::order, errors: &[BAD_ID, (404, "No order has this id.", ex::order_not_found)] },
         "createOrder" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_order), success_example: ex::order, errors: &[(400, "The body is malformed or breaks a rule (1–100 lines, quantities 1–1,000,000, a total that fits in 64 bits); `INVALID_STATUS` for an unknown status.", ex::bad_quantity), (404, "The user (`USER_NOT_FOUND`) or a product (`PRODUCT_NOT_FOUND`) does not exist; nothing is written.", ex::product_missing), TOO_LARGE, NOT_JSON] },
+        "health" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: ex::health, errors: &[] },
+        "ready" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: ex::ready, errors: &[] },
         "updateOrderStatus" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: Some(ex::update_order), success_example: ex::paid_order, errors: &[(400, "The body is malformed, or `status` is not one of the four states (`INVALID_STATUS`).", ex::invalid_status), (404, "No order has this id.", ex::order_not_found), (409, "The order's life cycle forbids the change; `detail` names both states.", ex::transition), TOO_LARGE, NOT_JSON] },
         other => panic!("operation {other} has no documentation in openapi.rs"),
     }
@@ -476,6 +479,12 @@ fn query_parameter(name: &str) -> Value {
 mod examples {
     use serde_json::{json, Value};
 
+    pub fn health() -> Value {
+        json!({"status": "ok"})
+    }
+    pub fn ready() -> Value {
+        json!({"status": "ready"})
+    }
     pub fn user() -> Value {
         json!({"id": 1, "email": "john.doe@example.com", "full_name": "John Doe", "created_at": "2024-01-10T08:00:00Z"})
     }

@@ -1,27 +1,31 @@
 //! A Postman collection (format v2.1) generated from the OpenAPI document: one
 //! folder per tag, one request per operation, filled with the document's examples.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// Postman's identifier of the collection format; a name, not something fetched.
 const FORMAT: &str = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json";
 
 /// The collection for `document`, with `{{baseUrl}}` defaulting to `base_url`.
 pub fn collection(document: &Value, base_url: &str) -> Value {
-    let mut folders: Map<String, Value> = Map::new();
-    for tag in document["tags"].as_array().into_iter().flatten() {
-        let name = tag["name"].as_str().unwrap_or_default();
-        folders.insert(
-            name.to_owned(),
-            json!({"name": title_case(name), "description": tag["description"], "item": []}),
-        );
-    }
+    // In the document's tag order.
+    let mut folders: Vec<(String, Value)> = document["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|tag| {
+            let name = tag["name"].as_str().unwrap_or_default();
+            (
+                name.to_owned(),
+                json!({"name": title_case(name), "description": tag["description"], "item": []}),
+            )
+        })
+        .collect();
     for (path, item) in document["paths"].as_object().into_iter().flatten() {
         for (method, operation) in item.as_object().into_iter().flatten() {
             let tag = operation["tags"][0].as_str().unwrap_or_default();
-            if let Some(Value::Array(requests)) =
-                folders.get_mut(tag).map(|folder| &mut folder["item"])
-            {
+            let folder = folders.iter_mut().find(|(name, _)| name == tag);
+            if let Some(Value::Array(requests)) = folder.map(|(_, folder)| &mut folder["item"]) {
                 requests.push(request(path, method, operation));
             }
         }

@@ -130,6 +130,7 @@ async fn an_unreachable_database_is_a_quick_503() {
         url: format!("postgres://postgres@127.0.0.1:{closed_port}/oms"),
         schema: "public".to_owned(),
         statement_timeout: Duration::from_secs(5),
+        tls: persistence::TlsOptions::default(),
     };
     let store = Store::new(pool::build_pool(
         &options,
@@ -138,7 +139,12 @@ async fn an_unreachable_database_is_a_quick_503() {
             wait_timeout: Duration::from_secs(2),
         },
     ));
-    let service = test::init_service(app(store, ApiConfig::new("/api/v1"))).await;
+    let service = test::init_service(app(
+        store,
+        ApiConfig::new("/api/v1"),
+        oms_http::Metrics::new(),
+    ))
+    .await;
     let started = Instant::now();
     for uri in [
         "/api/v1/users",

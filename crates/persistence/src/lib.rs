@@ -19,6 +19,7 @@ pub mod setup;
 mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tls;
 pub mod users;
 
 pub use diesel_async::AsyncPgConnection;
@@ -26,3 +27,4 @@ pub use error::{Entity, StoreError};
 pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};
 pub use pool::{ConnectOptions, Pool, PoolOptions};
 pub use store::Store;
+pub use tls::{SslMode, TlsError, TlsOptions};

@@ -9,6 +9,9 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
+use std::str::FromStr;
+
+use crate::tls::TlsOptions;
 
 /// The pool of PostgreSQL connections the service shares.
 pub type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncPgConnection>;
@@ -22,6 +25,8 @@ pub struct ConnectOptions {
     pub schema: String,
     /// The server-side limit on any one statement.
     pub statement_timeout: Duration,
+    /// Whether and how connections use TLS.
+    pub tls: TlsOptions,
 }
 
 impl std::fmt::Debug for ConnectOptions {
@@ -30,6 +35,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("url", &"<redacted>")
             .field("schema", &self.schema)
             .field("statement_timeout", &self.statement_timeout)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -55,12 +61,45 @@ impl ConnectOptions {
 
     /// Opens one connection and applies the session settings.
     pub async fn connect(&self) -> Result<AsyncPgConnection, ConnectionError> {
-        let mut conn = AsyncPgConnection::establish(&self.url).await?;
+        let mut conn = self.open(&self.url).await?;
         conn.batch_execute(&self.session_setup())
             .await
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
         Ok(conn)
     }
+}
+
+impl ConnectOptions {
+    /// Opens a bare connection to `url` with this TLS mode (no session settings).
+    pub async fn open(&self, url: &str) -> Result<AsyncPgConnection, ConnectionError> {
+        let tls = self
+            .tls
+            .client_config()
+            .map_err(|error| ConnectionError::BadConnection(error.to_string()))?;
+        let Some(tls) = tls else {
+            return AsyncPgConnection::establish(url).await;
+        };
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|error| ConnectionError::InvalidConnectionUrl(error.to_string()))?;
+        config.ssl_mode(tokio_postgres::config::SslMode::Require);
+        let (client, connection) = config
+            .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+            .await
+            .map_err(|error| ConnectionError::BadConnection(describe(&error)))?;
+        AsyncPgConnection::try_from_client_and_connection(client, connection).await
+    }
+}
+
+/// tokio-postgres' error with its causes (the TLS reason is in a cause).
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Quotes `name` as a PostgreSQL identifier.

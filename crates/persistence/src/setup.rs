@@ -67,8 +67,7 @@ pub async fn prepare(
 }
 
 async fn establish(options: &ConnectOptions) -> Result<AsyncPgConnection, ConnectionError> {
-    use diesel_async::AsyncConnection;
-    AsyncPgConnection::establish(&options.url).await
+    options.open(&options.url).await
 }
 
 /// Creates the database of `options.url` when the server does not have it.
@@ -80,12 +79,10 @@ async fn create_database_if_missing(
     let Some((server_url, name)) = split_database(&options.url, maintenance_db) else {
         return Ok(false);
     };
-    let mut conn = {
-        use diesel_async::AsyncConnection;
-        AsyncPgConnection::establish(&server_url)
-            .await
-            .map_err(SetupError::Connect)?
-    };
+    let mut conn = options
+        .open(&server_url)
+        .await
+        .map_err(SetupError::Connect)?;
     let exists: bool = diesel::select(
         diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
             .bind::<Text, _>(&name)

@@ -43,6 +43,15 @@ impl Store {
         Ok(self.pool.get().await?)
     }
 
+    /// Checks that a pooled connection answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
+
     /// See [`users::list`].
     pub async fn list_users(&self, paging: Paging) -> Result<Page<User>, StoreError> {
         users::list(&*self.conn().await?, paging).await

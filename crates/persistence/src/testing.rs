@@ -41,6 +41,7 @@ pub fn connect_options(name: &str) -> ConnectOptions {
         url: database_url(name),
         schema: "public".to_owned(),
         statement_timeout: Duration::from_secs(30),
+        tls: crate::TlsOptions::default(),
     }
 }
 

@@ -67,7 +67,7 @@ pub async fn spawn_with(
 > {
     let db = TestDatabase::new().await;
     let store = Store::new(db.pool(4));
-    let service = test::init_service(app(store.clone(), config)).await;
+    let service = test::init_service(app(store.clone(), config, oms_http::Metrics::new())).await;
     TestApp { db, store, service }
 }
 
