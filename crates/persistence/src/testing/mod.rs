@@ -12,6 +12,10 @@ use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
+mod cluster;
+
+pub use cluster::{give_to_postgres, Cluster};
+
 use crate::pool::{build_pool, quote_identifier, ConnectOptions, Pool, PoolOptions};
 use crate::setup;
 
