@@ -1,97 +1,11 @@
 //! The real `oms` binary, started as an operator would start it, spoken to over TCP.
 
-use std::io::Read;
-use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use common::{free_port, oms, run_to_end, send, terminate, wait_until_serving};
 use diesel_async::SimpleAsyncConnection;
 use persistence::testing::connect_options;
-use serde_json::{json, Value};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `oms` with a clean environment: no `.env` or `config.toml` from the checkout.
-fn oms(env: &[(&str, String)]) -> Command {
-    let dir = std::env::temp_dir().join(format!("oms-binary-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_oms"));
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command
-}
-
-fn run_to_end(mut command: Command) -> (Output, String) {
-    let child = command.spawn().unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stderr)
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(
-        ureq::config::Config::builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build(),
-    )
-}
-
-fn wait_until_serving(child: &mut Child, base: &str) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut stderr)
-                .unwrap();
-            panic!("oms exited early ({status}): {stderr}");
-        }
-        if agent()
-            .get(&format!("{base}/api/v1/products"))
-            .call()
-            .is_ok()
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("oms did not start serving within a minute");
-}
-
-fn send(method: &str, url: &str, body: Option<Value>) -> (u16, Option<String>, Value) {
-    let agent = agent();
-    let response = match (method, body) {
-        ("GET", _) => agent.get(url).call(),
-        ("POST", Some(body)) => agent.post(url).send_json(body),
-        ("PATCH", Some(body)) => agent.patch(url).send_json(body),
-        _ => unreachable!(),
-    }
-    .unwrap();
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|value| value.to_str().unwrap().to_owned());
-    let body = response.into_body().read_json().unwrap_or(Value::Null);
-    (status, location, body)
-}
+use serde_json::json;
 
 async fn drop_database(name: &str) {
     let mut admin = connect_options("postgres").connect().await.unwrap();
@@ -153,10 +67,7 @@ async fn serves_the_api_over_tcp_on_a_database_and_schema_it_creates() {
     let (status, _, missing) = send("GET", &format!("{base}/nothing/here"), None);
     assert_eq!((status, missing["code"].as_str()), (404, Some("NOT_FOUND")));
 
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    terminate(&child);
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
@@ -223,4 +134,46 @@ fn invalid_configuration_is_a_clear_error() {
         assert!(stderr.contains(mention), "{key}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+#[tokio::test]
+async fn json_logs_carry_the_request_id_route_status_and_latency() {
+    let db = persistence::testing::TestDatabase::new().await;
+    let port = free_port();
+    let mut child = oms(&[
+        ("DB_NAME", db.name().to_owned()),
+        ("PORT", port.to_string()),
+        ("LOG_FORMAT", "json".into()),
+    ])
+    .spawn()
+    .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_serving(&mut child, &base);
+    let response = common::agent()
+        .get(&format!("{base}/api/v1/users/42"))
+        .header("X-Request-Id", "trace-abc-123")
+        .call()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    assert_eq!(
+        response.headers().get("x-request-id").unwrap(),
+        "trace-abc-123"
+    );
+    terminate(&child);
+    let output = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|line| line["span"]["request_id"] == "trace-abc-123")
+        .expect("a log line of the request carries its id");
+    assert_eq!(request["route"], "/api/v1/users/{user_id}");
+    assert_eq!(request["method"], "GET");
+    assert_eq!(request["status"], 404);
+    assert!(request["latency_ms"].as_f64().is_some());
+    assert!(lines
+        .iter()
+        .all(|line| line["level"].is_string() && line["timestamp"].is_string()));
 }

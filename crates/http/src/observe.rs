@@ -66,7 +66,7 @@ pub async fn observe(
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
-    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    let latency_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(%method, %route, status, latency_ms, "request");

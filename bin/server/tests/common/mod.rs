@@ -1,0 +1,102 @@
+#![allow(dead_code)]
+//! Starting the real `oms` binary and talking to it over TCP.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `oms` with a clean environment: no `.env` or `config.toml` from the checkout.
+pub fn oms(env: &[(&str, String)]) -> Command {
+    let dir = std::env::temp_dir().join(format!("oms-binary-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oms"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+pub fn run_to_end(mut command: Command) -> (Output, String) {
+    let child = command.spawn().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stderr)
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build(),
+    )
+}
+
+pub fn wait_until_serving(child: &mut Child, base: &str) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            panic!("oms exited early ({status}): {stderr}");
+        }
+        if agent()
+            .get(&format!("{base}/api/v1/products"))
+            .call()
+            .is_ok()
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("oms did not start serving within a minute");
+}
+
+pub fn send(method: &str, url: &str, body: Option<Value>) -> (u16, Option<String>, Value) {
+    let agent = agent();
+    let response = match (method, body) {
+        ("GET", _) => agent.get(url).call(),
+        ("POST", Some(body)) => agent.post(url).send_json(body),
+        ("PATCH", Some(body)) => agent.patch(url).send_json(body),
+        _ => unreachable!(),
+    }
+    .unwrap();
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = response.into_body().read_json().unwrap_or(Value::Null);
+    (status, location, body)
+}
+
+/// Sends SIGTERM to the process.
+pub fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
