@@ -2,7 +2,7 @@
 //! rather than a connection.
 
 use deadpool::managed::Object;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolableConnection};
 use diesel_async::AsyncPgConnection;
 use domain::{
     NewOrder, NewProduct, NewUser, OrderFilter, OrderId, OrderStatus, Paging, ProductChanges,
@@ -43,48 +43,72 @@ impl Store {
         Ok(self.pool.get().await?)
     }
 
+    /// Runs `operation` on a pooled connection. A database error that leaves the
+    /// connection closed (the server shut down or was restarted under it) means the
+    /// database is unavailable, whatever error the server sent first.
+    async fn with_conn<T>(
+        &self,
+        operation: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn().await?;
+        match operation(&mut conn).await {
+            Err(StoreError::Database(error)) if conn.is_broken() => {
+                Err(StoreError::Unavailable(Box::new(error)))
+            }
+            other => other,
+        }
+    }
+
     /// Checks that a pooled connection answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         use diesel_async::RunQueryDsl;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut *self.conn().await?)
-            .await?;
-        Ok(())
+        self.with_conn(async |conn| {
+            diesel::sql_query("SELECT 1").execute(conn).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// See [`users::list`].
     pub async fn list_users(&self, paging: Paging) -> Result<Page<User>, StoreError> {
-        users::list(&*self.conn().await?, paging).await
+        self.with_conn(async |conn| users::list(conn, paging).await)
+            .await
     }
 
     /// See [`users::get`].
     pub async fn get_user(&self, id: UserId) -> Result<User, StoreError> {
-        users::get(&mut *self.conn().await?, id).await
+        self.with_conn(async |conn| users::get(conn, id).await)
+            .await
     }
 
     /// See [`users::create`].
     pub async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
-        users::create(&mut *self.conn().await?, user).await
+        self.with_conn(async |conn| users::create(conn, user).await)
+            .await
     }
 
     /// See [`users::update`].
     pub async fn update_user(&self, id: UserId, changes: &UserChanges) -> Result<User, StoreError> {
-        users::update(&mut *self.conn().await?, id, changes).await
+        self.with_conn(async |conn| users::update(conn, id, changes).await)
+            .await
     }
 
     /// See [`products::list`].
     pub async fn list_products(&self, paging: Paging) -> Result<Page<Product>, StoreError> {
-        products::list(&*self.conn().await?, paging).await
+        self.with_conn(async |conn| products::list(conn, paging).await)
+            .await
     }
 
     /// See [`products::get`].
     pub async fn get_product(&self, id: ProductId) -> Result<Product, StoreError> {
-        products::get(&mut *self.conn().await?, id).await
+        self.with_conn(async |conn| products::get(conn, id).await)
+            .await
     }
 
     /// See [`products::create`].
     pub async fn create_product(&self, product: &NewProduct) -> Result<Product, StoreError> {
-        products::create(&mut *self.conn().await?, product).await
+        self.with_conn(async |conn| products::create(conn, product).await)
+            .await
     }
 
     /// See [`products::update`].
@@ -93,7 +117,8 @@ impl Store {
         id: ProductId,
         changes: &ProductChanges,
     ) -> Result<Product, StoreError> {
-        products::update(&mut *self.conn().await?, id, changes).await
+        self.with_conn(async |conn| products::update(conn, id, changes).await)
+            .await
     }
 
     /// See [`orders::list`].
@@ -102,17 +127,20 @@ impl Store {
         filter: &OrderFilter,
         paging: Paging,
     ) -> Result<OrderPage, StoreError> {
-        orders::list(&*self.conn().await?, filter, paging).await
+        self.with_conn(async |conn| orders::list(conn, filter, paging).await)
+            .await
     }
 
     /// See [`orders::get`].
     pub async fn get_order(&self, id: OrderId) -> Result<OrderDetails, StoreError> {
-        orders::get(&*self.conn().await?, id).await
+        self.with_conn(async |conn| orders::get(conn, id).await)
+            .await
     }
 
     /// See [`orders::create`].
     pub async fn create_order(&self, order: &NewOrder) -> Result<OrderDetails, StoreError> {
-        orders::create(&mut *self.conn().await?, order).await
+        self.with_conn(async |conn| orders::create(conn, order).await)
+            .await
     }
 
     /// See [`orders::change_status`].
@@ -121,6 +149,7 @@ impl Store {
         id: OrderId,
         to: OrderStatus,
     ) -> Result<OrderDetails, StoreError> {
-        orders::change_status(&*self.conn().await?, id, to).await
+        self.with_conn(async |conn| orders::change_status(conn, id, to).await)
+            .await
     }
 }
