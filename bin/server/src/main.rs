@@ -6,6 +6,7 @@
 //! `oms postman` print the OpenAPI document and the Postman collection.
 
 mod config;
+mod seed;
 
 use std::process::ExitCode;
 
@@ -27,8 +28,11 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: oms [serve | openapi | postman | help]
+pub const USAGE: &str = "usage: oms [serve | seed [OPTIONS] | openapi | postman | help]
   serve     run the service (the default)
+  seed      fill the database with deterministic demo/benchmark data:
+              --users N (10000)  --products N (1000)  --orders N (100000)
+              --replace          empty the tables first even if they hold rows
   openapi   print the OpenAPI document (JSON)
   postman   print the Postman collection generated from it (JSON)";
 
@@ -36,6 +40,12 @@ fn run() -> anyhow::Result<()> {
     let command = std::env::args().nth(1);
     match command.as_deref() {
         None | Some("serve") => {}
+        Some("seed") => {
+            let options = seed::Options::parse(std::env::args().skip(2))?;
+            let settings = Settings::load("config")?;
+            init_logging(&settings)?;
+            return actix_web::rt::System::new().block_on(seed::run(&settings, options));
+        }
         Some("openapi") => return print_json(&document(&Settings::load("config")?)),
         Some("postman") => {
             let settings = Settings::load("config")?;

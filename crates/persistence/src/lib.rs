@@ -15,6 +15,7 @@ pub mod orders;
 pub mod pool;
 pub mod products;
 pub mod schema;
+pub mod seed;
 pub mod setup;
 mod store;
 #[cfg(feature = "test-support")]

@@ -1,0 +1,208 @@
+//! Deterministic demo and benchmark data, generated inside PostgreSQL with
+//! set-based statements (no row-by-row inserts from the client).
+//!
+//! The same sizes always give the same rows: every value is a function of the
+//! row number through PostgreSQL's seeded `hashint8extended`. The data set has the
+//! shape the benchmark scenarios rely on:
+//! - ids are 1..N in every table;
+//! - an order's status follows its id: ids ending in 0–3 are `paid`, 4–6 `shipped`,
+//!   7–8 `pending`, 9 `cancelled`;
+//! - `created_at` grows with the id, spread over 2023-01-01 .. 2025-01-01 UTC;
+//! - each order has 1–5 lines of distinct products, quantities 1–5, priced at the
+//!   product's price.
+
+use diesel::sql_types::{BigInt, Bool};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+
+use crate::StoreError;
+
+/// How many rows of each kind to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    /// Users.
+    pub users: i64,
+    /// Products (at least 5, so an order's lines can be distinct).
+    pub products: i64,
+    /// Orders.
+    pub orders: i64,
+}
+
+/// Orders generated per statement: large enough to be set-based, small enough
+/// to report progress and keep each transaction's memory bounded.
+pub const ORDER_CHUNK: i64 = 50_000;
+
+/// `hashint8extended` masked to a non-negative bigint.
+const HASH: &str = "(hashint8extended($X, $S) & 9223372036854775807)";
+
+fn hash(value: &str, salt: u32) -> String {
+    HASH.replace("$X", value).replace("$S", &salt.to_string())
+}
+
+/// Whether the four tables hold any row.
+pub async fn has_rows(conn: &mut AsyncPgConnection) -> Result<bool, StoreError> {
+    #[derive(diesel::QueryableByName)]
+    struct Any {
+        #[diesel(sql_type = Bool)]
+        any: bool,
+    }
+    let row: Any = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM products)
+             OR EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM order_items) AS any",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(row.any)
+}
+
+/// Empties the four tables and generates `sizes` rows. `progress` is called with
+/// the number of orders written so far after each chunk.
+pub async fn fill(
+    conn: &mut AsyncPgConnection,
+    sizes: Sizes,
+    mut progress: impl FnMut(i64),
+) -> Result<(), StoreError> {
+    let sizes = Sizes {
+        products: sizes.products.max(5),
+        ..sizes
+    };
+    conn.batch_execute("TRUNCATE order_items, orders, products, users RESTART IDENTITY")
+        .await?;
+    // As a superuser, skip the triggers that keep order totals (the totals are
+    // written directly, halving the writes); otherwise let them do the work.
+    let direct_totals = conn
+        .batch_execute("SET session_replication_role = replica")
+        .await
+        .is_ok();
+    let result = generate(conn, sizes, direct_totals, &mut progress).await;
+    if direct_totals {
+        conn.batch_execute("SET session_replication_role = origin")
+            .await?;
+    }
+    result?;
+    conn.batch_execute("ANALYZE users, products, orders, order_items")
+        .await?;
+    Ok(())
+}
+
+async fn generate(
+    conn: &mut AsyncPgConnection,
+    sizes: Sizes,
+    direct_totals: bool,
+    progress: &mut impl FnMut(i64),
+) -> Result<(), StoreError> {
+    diesel::sql_query(format!(
+        "INSERT INTO users (id, email, full_name, created_at)
+         SELECT i, 'user' || i || '@example.com',
+                (ARRAY['Ada','Alan','Barbara','Claude','Donald','Edsger','Frances','Grace',
+                       'Hedy','John','Katherine','Ken','Linus','Margaret','Niklaus','Radia'])[1 + {} % 16]
+                || ' ' ||
+                (ARRAY['Lovelace','Turing','Liskov','Shannon','Knuth','Dijkstra','Allen','Hopper',
+                       'Lamarr','Backus','Johnson','Thompson','Torvalds','Hamilton','Wirth','Perlman'])[1 + {} % 16],
+                timestamptz '2022-01-01 00:00:00+00' + (i * 31536000 / $1) * interval '1 second'
+         FROM generate_series(1, $1) AS i",
+        hash("i", 1),
+        hash("i", 2)
+    ))
+    .bind::<BigInt, _>(sizes.users)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(format!(
+        "INSERT INTO products (id, name, price_cents)
+         SELECT i,
+                (ARRAY['Plain','Bright','Sturdy','Compact','Deluxe','Travel','Classic','Smart'])[1 + {} % 8]
+                || ' ' ||
+                (ARRAY['Mug','Lamp','Desk','Chair','Cable','Backpack','Speaker','Notebook',
+                       'Kettle','Monitor','Keyboard','Bottle'])[1 + {} % 12]
+                || ' ' || i,
+                50 + {} % 49951
+         FROM generate_series(1, $1) AS i",
+        hash("i", 3),
+        hash("i", 4),
+        hash("i", 5)
+    ))
+    .bind::<BigInt, _>(sizes.products)
+    .execute(conn)
+    .await?;
+
+    let chunk = chunk_statement(direct_totals);
+    let mut first = 1;
+    while first <= sizes.orders {
+        let last = (first + ORDER_CHUNK - 1).min(sizes.orders);
+        conn.transaction(async |conn| {
+            diesel::sql_query(&chunk)
+                .bind::<BigInt, _>(first)
+                .bind::<BigInt, _>(last)
+                .bind::<BigInt, _>(sizes.orders)
+                .bind::<BigInt, _>(sizes.users)
+                .bind::<BigInt, _>(sizes.products)
+                .execute(conn)
+                .await
+                .map(|_| ())
+        })
+        .await?;
+        progress(last);
+        first = last + 1;
+    }
+    conn.batch_execute(
+        "SELECT setval(pg_get_serial_sequence('users', 'id'), greatest((SELECT max(id) FROM users), 1));
+         SELECT setval(pg_get_serial_sequence('products', 'id'), greatest((SELECT max(id) FROM products), 1));
+         SELECT setval(pg_get_serial_sequence('orders', 'id'), greatest((SELECT max(id) FROM orders), 1));
+         SELECT setval(pg_get_serial_sequence('order_items', 'id'), greatest((SELECT max(id) FROM order_items), 1));",
+    )
+    .await?;
+    Ok(())
+}
+
+/// One statement that writes orders `$1..=$2` (of `$3` in all, for `$4` users and
+/// `$5` products) with their lines.
+fn chunk_statement(direct_totals: bool) -> String {
+    let totals = if direct_totals {
+        "t.amount, t.quantity"
+    } else {
+        "0, 0"
+    };
+    format!(
+        "WITH picked AS MATERIALIZED (
+             SELECT i AS order_id, k,
+                    1 + ({offset} + k) % $5 AS product_id,
+                    (1 + {quantity} % 5)::int AS quantity
+             FROM generate_series($1::bigint, $2::bigint) AS i
+             CROSS JOIN LATERAL generate_series(0, {lines} % 5) AS k
+         ),
+         lines AS MATERIALIZED (
+             SELECT picked.*, p.price_cents FROM picked JOIN products p ON p.id = picked.product_id
+         ),
+         totals AS (
+             SELECT order_id, sum(quantity * price_cents) AS amount, sum(quantity) AS quantity
+             FROM lines GROUP BY order_id
+         ),
+         new_orders AS (
+             INSERT INTO orders (id, user_id, status, created_at, updated_at, total_amount_cents, total_quantity)
+             SELECT o.id, o.user_id, o.status, o.created_at,
+                    CASE WHEN o.status = 'pending' THEN NULL
+                         ELSE o.created_at + (1 + {updated} % 48) * interval '1 hour' END,
+                    {totals}
+             FROM (SELECT i AS id,
+                          1 + {user} % $4 AS user_id,
+                          CASE WHEN i % 10 < 4 THEN 'paid' WHEN i % 10 < 7 THEN 'shipped'
+                               WHEN i % 10 < 9 THEN 'pending' ELSE 'cancelled' END AS status,
+                          timestamptz '2023-01-01 00:00:00+00'
+                              + ((i - 1) * 63072000.0 / $3
+                                 + ({jitter} % 1000) / 1000.0 * 63072000.0 / $3) * interval '1 second'
+                              AS created_at
+                   FROM generate_series($1::bigint, $2::bigint) AS i) o
+             JOIN totals t ON t.order_id = o.id
+             RETURNING 1
+         )
+         INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
+         SELECT order_id, product_id, quantity, price_cents
+         FROM lines, (SELECT count(*) FROM new_orders) AS written
+         ORDER BY order_id, k",
+        offset = hash("i", 6),
+        quantity = hash("i * 8 + k", 8),
+        lines = hash("i", 9),
+        updated = hash("o.id", 10),
+        user = hash("i", 11),
+        jitter = hash("i", 12),
+    )
+}
