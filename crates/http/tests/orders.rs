@@ -258,10 +258,14 @@ async fn fifty_orders_placed_at_once_are_all_stored_with_their_totals() {
     let a = app.product("A", 150).await;
     let b = app.product("B", 2_005).await;
     let app = &app;
-    let replies = join_all(
+    let placing = join_all(
         (0..50i64).map(|i| async move { app.order(user, &[(a, i + 1), (b, 50 - i)]).await }),
-    )
-    .await;
+    );
+    // The day totals agree with a full recount at every moment, not only at the end.
+    let checking = join_all((0..10).map(|_| async move { app.disagreements().await }));
+    let (replies, checks) = futures_util::join!(placing, checking);
+    assert!(checks.iter().all(|&n| n == 0), "{checks:?}");
+    assert_eq!(app.disagreements().await, 0);
     let mut ids: Vec<i64> = replies
         .iter()
         .map(|order| order["order_id"].as_i64().unwrap())
@@ -318,6 +322,7 @@ async fn concurrent_status_changes_end_in_a_legal_state() {
                 other => panic!("unexpected {other}: {}", reply.body),
             }
         }
+        assert_eq!(app.disagreements().await, 0);
         let final_status = app.get(&path).await.expect(200)["status"]
             .as_str()
             .unwrap()

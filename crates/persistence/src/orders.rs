@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{NaiveDate, NaiveTime};
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
@@ -14,7 +15,7 @@ use tokio::try_join;
 
 use crate::error::{parse_status, Entity, StoreError};
 use crate::models::{ItemDetails, OrderDetails, OrderPage, OrderRow};
-use crate::schema::{order_items, orders, products, users};
+use crate::schema::{order_day_totals, order_items, orders, products, users};
 
 /// Narrows a boxed query whose FROM clause includes `orders` to the orders that
 /// match `filter`. A macro because the page (joined with `users`) and the totals
@@ -70,17 +71,8 @@ pub async fn list(
         .limit(paging.limit())
         .offset(paging.offset())
         .load::<(OrderRow, String)>(&mut &*conn);
-    let totals = matching_orders!(orders::table.into_boxed(), filter)
-        .select((
-            count_star(),
-            checked_sum("total_amount_cents"),
-            checked_sum("total_quantity"),
-        ))
-        .get_result::<(i64, Option<i64>, Option<i64>)>(&mut &*conn);
-    let (page, (total, amount, quantity)) = try_join!(page, totals)?;
-    let (Some(total_amount_cents), Some(total_quantity)) = (amount, quantity) else {
-        return Err(StoreError::Overflow);
-    };
+    let page = async { page.await.map_err(StoreError::from) };
+    let (page, totals) = try_join!(page, totals(conn, filter))?;
     let ids: Vec<i64> = page.iter().map(|(order, _)| order.id).collect();
     let items = if ids.is_empty() {
         Vec::new()
@@ -89,10 +81,133 @@ pub async fn list(
     };
     Ok(OrderPage {
         orders: assemble(page, items)?,
-        total,
-        total_amount_cents,
-        total_quantity,
+        total: totals.orders,
+        total_amount_cents: totals.amount,
+        total_quantity: totals.quantity,
     })
+}
+
+/// Count and sums of a set of orders.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Totals {
+    orders: i64,
+    amount: i64,
+    quantity: i64,
+}
+
+impl Totals {
+    fn from_sums(
+        (orders, amount, quantity): (Option<i64>, Option<i64>, Option<i64>),
+    ) -> Result<Self, StoreError> {
+        match (orders, amount, quantity) {
+            (Some(orders), Some(amount), Some(quantity)) => Ok(Self {
+                orders,
+                amount,
+                quantity,
+            }),
+            _ => Err(StoreError::Overflow),
+        }
+    }
+
+    fn plus(self, other: Self) -> Result<Self, StoreError> {
+        let add = |a: i64, b: i64| a.checked_add(b).ok_or(StoreError::Overflow);
+        Ok(Self {
+            orders: add(self.orders, other.orders)?,
+            amount: add(self.amount, other.amount)?,
+            quantity: add(self.quantity, other.quantity)?,
+        })
+    }
+}
+
+/// The totals of every order matching `filter`.
+///
+/// Without a user or product filter they come from `order_day_totals` for the
+/// whole UTC days inside the date range, plus the orders themselves for the
+/// partial days at its edges, so the work does not grow with the number of
+/// matching orders. With a user or product filter the matching orders are few and
+/// summed directly.
+async fn totals(conn: &AsyncPgConnection, filter: &OrderFilter) -> Result<Totals, StoreError> {
+    if filter.user_id.is_some() || filter.product_id.is_some() {
+        return exact_totals(conn, filter).await;
+    }
+    let first_full_day = filter.created_from.map(|from| {
+        let day = from.date_naive();
+        if from == day.and_time(NaiveTime::MIN).and_utc() {
+            day
+        } else {
+            day.succ_opt().unwrap_or(day)
+        }
+    });
+    let end_day = filter.created_before.map(|before| before.date_naive());
+    if let (Some(first), Some(end)) = (first_full_day, end_day) {
+        if first >= end {
+            return exact_totals(conn, filter).await;
+        }
+    }
+    let midnight = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
+    let leading = OrderFilter {
+        created_before: first_full_day.map(midnight),
+        ..filter.clone()
+    };
+    let trailing = OrderFilter {
+        created_from: end_day.map(midnight),
+        ..filter.clone()
+    };
+    let mut days = order_day_totals::table.into_boxed();
+    if let Some(status) = filter.status {
+        days = days.filter(order_day_totals::status.eq(status.as_str()));
+    }
+    if let Some(first) = first_full_day {
+        days = days.filter(order_day_totals::day.ge(first));
+    }
+    if let Some(end) = end_day {
+        days = days.filter(order_day_totals::day.lt(end));
+    }
+    let full_days = days
+        .select((
+            checked_sum("orders"),
+            checked_sum("amount_cents"),
+            checked_sum("quantity"),
+        ))
+        .get_result::<(Option<i64>, Option<i64>, Option<i64>)>(&mut &*conn);
+    let leading = async {
+        match filter.created_from {
+            Some(from) if Some(from) != leading.created_before => {
+                exact_totals(conn, &leading).await
+            }
+            _ => Ok(Totals::default()),
+        }
+    };
+    let trailing = async {
+        match filter.created_before {
+            Some(before) if Some(before) != trailing.created_from => {
+                exact_totals(conn, &trailing).await
+            }
+            _ => Ok(Totals::default()),
+        }
+    };
+    let (full_days, leading, trailing) = try_join!(
+        async { Totals::from_sums(full_days.await?) },
+        leading,
+        trailing
+    )?;
+    full_days.plus(leading)?.plus(trailing)
+}
+
+/// The totals of the matching orders, summed from the orders themselves.
+async fn exact_totals(
+    conn: &AsyncPgConnection,
+    filter: &OrderFilter,
+) -> Result<Totals, StoreError> {
+    let (orders, amount, quantity) = matching_orders!(orders::table.into_boxed(), filter)
+        .select((
+            count_star(),
+            checked_sum("total_amount_cents"),
+            checked_sum("total_quantity"),
+        ))
+        .get_result::<(i64, Option<i64>, Option<i64>)>(&mut &*conn)
+        .await?;
+    Totals::from_sums((Some(orders), amount, quantity))
 }
 
 /// The lines of these orders with their products' names, in line id order.

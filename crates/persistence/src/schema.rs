@@ -1,6 +1,17 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    order_day_totals (status, day, shard) {
+        status -> Text,
+        day -> Date,
+        shard -> Int2,
+        orders -> Int8,
+        amount_cents -> Numeric,
+        quantity -> Numeric,
+    }
+}
+
+diesel::table! {
     order_items (id) {
         id -> Int8,
         order_id -> Int8,
@@ -43,4 +54,10 @@ diesel::joinable!(order_items -> orders (order_id));
 diesel::joinable!(order_items -> products (product_id));
 diesel::joinable!(orders -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(order_items, orders, products, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    order_day_totals,
+    order_items,
+    orders,
+    products,
+    users,
+);

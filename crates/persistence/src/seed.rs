@@ -79,6 +79,11 @@ pub async fn fill(
             .await?;
     }
     result?;
+    if direct_totals {
+        // The day totals' triggers were skipped too: compute them in one pass.
+        conn.batch_execute("SELECT order_day_totals_rebuild()")
+            .await?;
+    }
     conn.batch_execute("ANALYZE users, products, orders, order_items")
         .await?;
     Ok(())

@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{count, ORDERS_WITH_WRONG_TOTALS};
+use common::{count, DAY_TOTALS_DISAGREEING, ORDERS_WITH_WRONG_TOTALS};
 use diesel_async::SimpleAsyncConnection;
 use persistence::setup;
 use persistence::testing::TestDatabase;
@@ -50,7 +50,7 @@ async fn a_missing_database_and_schema_are_created() {
     options.schema = "Shop Floor".to_owned();
     let report = setup::prepare(&options, "postgres").await.unwrap();
     assert!(report.created_database);
-    assert_eq!(report.applied.len(), 2);
+    assert_eq!(report.applied.len(), 3);
     let mut conn = options.connect().await.unwrap();
     assert_eq!(
         count(&mut conn, "SELECT count(*) AS n FROM \"Shop Floor\".orders").await,
@@ -75,7 +75,7 @@ async fn instances_starting_together_migrate_once() {
     let runs =
         futures_util::future::join_all((0..4).map(|_| setup::prepare(&options, "postgres"))).await;
     let applied: usize = runs.into_iter().map(|run| run.unwrap().applied.len()).sum();
-    assert_eq!(applied, 2, "each migration runs exactly once");
+    assert_eq!(applied, 3, "each migration runs exactly once");
 }
 
 #[tokio::test]
@@ -90,7 +90,7 @@ async fn an_existing_seed_database_is_adopted_in_place_with_totals_backfilled() 
     let mut options = db.options().clone();
     options.schema = "tony".to_owned();
     let report = setup::prepare(&options, "postgres").await.unwrap();
-    assert_eq!(report.applied.len(), 2);
+    assert_eq!(report.applied.len(), 3);
 
     let mut conn = options.connect().await.unwrap();
     assert_eq!(
@@ -102,6 +102,7 @@ async fn an_existing_seed_database_is_adopted_in_place_with_totals_backfilled() 
         80
     );
     assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
+    assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0);
     assert_eq!(
         count(
             &mut conn,
@@ -198,6 +199,28 @@ async fn rows_written_with_plain_sql_keep_stored_totals_right() {
         )
         .await,
         6
+    );
+    assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0);
+
+    // Status, day and deletions move orders between the day totals.
+    for statement in [
+        "UPDATE orders SET status = 'shipped' WHERE id = 2",
+        "UPDATE orders SET created_at = created_at - interval '3 days'",
+        "INSERT INTO orders (id, user_id, status, created_at) SELECT 100 + i, 1, 'paid', timestamptz '2024-05-01' + i * interval '7 hours' FROM generate_series(1, 50) i",
+        "INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase) SELECT 100 + i, 1 + i % 2, 1 + i % 3, 250 FROM generate_series(1, 50) i",
+        "DELETE FROM order_items WHERE order_id > 140",
+        "DELETE FROM orders WHERE id > 140",
+    ] {
+        conn.batch_execute(statement).await.unwrap();
+        assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0, "{statement}");
+        assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0, "{statement}");
+    }
+    conn.batch_execute("TRUNCATE orders, order_items")
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM order_day_totals").await,
+        0
     );
 }
 

@@ -191,6 +191,29 @@ where
             .unwrap_or_else(|e| panic!("{statements}: {e}"));
     }
 
+    /// How many (status, day) pairs the day totals get wrong, against a full
+    /// recomputation, plus how many orders have wrong stored totals: 0 when the
+    /// fast paths agree with the slow ones.
+    pub async fn disagreements(&self) -> i64 {
+        use persistence::testing::{DAY_TOTALS_DISAGREEING, ORDERS_WITH_WRONG_TOTALS};
+        self.scalar(DAY_TOTALS_DISAGREEING).await + self.scalar(ORDERS_WITH_WRONG_TOTALS).await
+    }
+
+    /// Runs a query returning one bigint column `n`.
+    pub async fn scalar(&self, query: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(query)
+            .get_result::<N>(&mut self.sql().await)
+            .await
+            .unwrap()
+            .n
+    }
+
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
         use diesel_async::RunQueryDsl;

@@ -19,6 +19,31 @@ pub use cluster::{give_to_postgres, Cluster};
 use crate::pool::{build_pool, quote_identifier, ConnectOptions, Pool, PoolOptions};
 use crate::setup;
 
+/// Counts the orders whose stored totals differ from the sums over their lines
+/// (as column `n`); 0 when every stored total is right.
+pub const ORDERS_WITH_WRONG_TOTALS: &str = "SELECT count(*) AS n FROM orders o
+    LEFT JOIN (SELECT order_id, sum(quantity::bigint * price_cents_at_purchase) AS amount,
+                      sum(quantity) AS quantity
+                 FROM order_items GROUP BY order_id) s ON s.order_id = o.id
+    WHERE o.total_amount_cents <> coalesce(s.amount, 0)
+       OR o.total_quantity <> coalesce(s.quantity, 0)";
+
+/// Counts the (status, day) pairs where `order_day_totals` disagrees with a full
+/// recomputation from `orders` (as column `n`); 0 when the fast path is right.
+pub const DAY_TOTALS_DISAGREEING: &str = "SELECT count(*) AS n FROM (
+        SELECT status, (created_at AT TIME ZONE 'UTC')::date AS day, count(*)::numeric AS orders,
+               sum(total_amount_cents) AS amount, sum(total_quantity) AS quantity
+          FROM orders GROUP BY 1, 2) full_recount
+    FULL JOIN (
+        SELECT status, day, sum(orders)::numeric AS orders, sum(amount_cents) AS amount,
+               sum(quantity) AS quantity
+          FROM order_day_totals GROUP BY 1, 2
+        HAVING sum(orders) <> 0 OR sum(amount_cents) <> 0 OR sum(quantity) <> 0) kept
+    USING (status, day)
+    WHERE full_recount.orders IS DISTINCT FROM kept.orders
+       OR full_recount.amount IS DISTINCT FROM kept.amount
+       OR full_recount.quantity IS DISTINCT FROM kept.quantity";
+
 /// The server tests run against: `TEST_DATABASE_URL`, or the local PostgreSQL.
 pub fn server_url() -> String {
     std::env::var("TEST_DATABASE_URL")

@@ -18,10 +18,4 @@ pub async fn count(conn: &mut AsyncPgConnection, query: &str) -> i64 {
         .n
 }
 
-/// Orders whose stored totals differ from the sums over their lines.
-pub const ORDERS_WITH_WRONG_TOTALS: &str = "SELECT count(*) AS n FROM orders o
-    LEFT JOIN (SELECT order_id, sum(quantity::bigint * price_cents_at_purchase) AS amount,
-                      sum(quantity) AS quantity
-                 FROM order_items GROUP BY order_id) s ON s.order_id = o.id
-    WHERE o.total_amount_cents <> coalesce(s.amount, 0)
-       OR o.total_quantity <> coalesce(s.quantity, 0)";
+pub use persistence::testing::{DAY_TOTALS_DISAGREEING, ORDERS_WITH_WRONG_TOTALS};

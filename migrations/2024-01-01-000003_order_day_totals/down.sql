@@ -1,0 +1,14 @@
+DROP INDEX IF EXISTS orders_created_at_id_idx;
+CREATE INDEX orders_created_at_id_idx ON orders (created_at, id);
+DROP INDEX IF EXISTS orders_status_created_at_id_idx;
+CREATE INDEX orders_status_created_at_id_idx ON orders (status, created_at, id);
+DROP TRIGGER IF EXISTS order_day_totals_truncate ON orders;
+DROP TRIGGER IF EXISTS order_day_totals_delete ON orders;
+DROP TRIGGER IF EXISTS order_day_totals_update ON orders;
+DROP TRIGGER IF EXISTS order_day_totals_insert ON orders;
+DROP FUNCTION IF EXISTS order_day_totals_rebuild();
+DROP FUNCTION IF EXISTS order_day_totals_on_truncate();
+DROP FUNCTION IF EXISTS order_day_totals_on_update();
+DROP FUNCTION IF EXISTS order_day_totals_on_delete();
+DROP FUNCTION IF EXISTS order_day_totals_on_insert();
+DROP TABLE IF EXISTS order_day_totals;
