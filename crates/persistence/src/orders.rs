@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveTime};
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{
     Cents, NewOrder, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, PricingError,
     StatusChange,
@@ -275,105 +275,148 @@ pub async fn get(conn: &AsyncPgConnection, id: OrderId) -> Result<OrderDetails, 
         .ok_or_else(|| StoreError::not_found(Entity::Order, id.get()))
 }
 
-/// Places an order in one transaction: reads the user and the products' current
-/// prices, prices the lines, writes the order and its lines. Any failure writes
-/// nothing.
+/// Places an order with one statement, so in one transaction and one round trip:
+/// it reads the user and the products' current prices, and writes the order and
+/// its lines only if the user and every product exist and the total fits in 64
+/// bits. A refused order writes nothing.
 pub async fn create(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order: &NewOrder,
 ) -> Result<OrderDetails, StoreError> {
-    conn.transaction(async |conn| create_in_transaction(conn, order).await)
-        .await
-}
-
-async fn create_in_transaction(
-    conn: &mut AsyncPgConnection,
-    order: &NewOrder,
-) -> Result<OrderDetails, StoreError> {
+    let product_ids: Vec<i64> = order
+        .lines()
+        .iter()
+        .map(|line| line.product_id.get())
+        .collect();
+    let quantities: Vec<i32> = order
+        .lines()
+        .iter()
+        .map(|line| line.quantity.get())
+        .collect();
+    let placed: Placement = diesel::sql_query(PLACE_ORDER)
+        .bind::<BigInt, _>(order.user_id().get())
+        .bind::<Text, _>(order.status().as_str())
+        .bind::<Array<BigInt>, _>(&product_ids)
+        .bind::<Array<Integer>, _>(&quantities)
+        .get_result(&mut &*conn)
+        .await?;
     let user_id = order.user_id().get();
-    let product_ids: Vec<i64> = order.product_ids().iter().map(|id| id.get()).collect();
-    let user = users::table
-        .find(user_id)
-        .select(users::full_name)
-        .load::<String>(&mut &*conn);
-    let catalogue = products::table
-        .filter(products::id.eq_any(&product_ids))
-        .select((products::id, products::name, products::price_cents))
-        .load::<(i64, String, i64)>(&mut &*conn);
-    let (user, catalogue) = try_join!(user, catalogue)?;
-    let user_name = user
-        .into_iter()
-        .next()
+    let user_name = placed
+        .user_name
         .ok_or_else(|| StoreError::not_found(Entity::User, user_id))?;
-    let catalogue: HashMap<i64, (String, i64)> = catalogue
-        .into_iter()
-        .map(|(id, name, price)| (id, (name, price)))
+    if !placed.missing.is_empty() {
+        let mut ids = placed.missing;
+        ids.sort_unstable();
+        return Err(StoreError::NotFound {
+            entity: Entity::Product,
+            ids,
+        });
+    }
+    if !placed.fits {
+        return Err(StoreError::Overflow);
+    }
+    let (Some(id), Some(created_at), Some(mut item_ids)) =
+        (placed.order_id, placed.created_at, placed.item_ids)
+    else {
+        return Err(StoreError::Corrupt(
+            "an accepted order was not written".to_owned(),
+        ));
+    };
+    // Line ids are drawn in the order the lines were given.
+    item_ids.sort_unstable();
+    let prices: HashMap<i64, i64> = product_ids
+        .iter()
+        .zip(&placed.prices)
+        .filter_map(|(&product, price)| price.map(|price| (product, price)))
         .collect();
     let priced = order
-        .price(|id| {
-            catalogue
-                .get(&id.get())
-                .map(|(_, price)| Cents::new(*price))
-        })
+        .price(|product| prices.get(&product.get()).copied().map(Cents::new))
         .map_err(|error| match error {
-            PricingError::UnknownProducts(ids) => StoreError::NotFound {
-                entity: Entity::Product,
-                ids: ids.iter().map(|id| id.get()).collect(),
-            },
             PricingError::Overflow => StoreError::Overflow,
+            PricingError::UnknownProducts(_) => {
+                StoreError::Corrupt("a priced product has no price".to_owned())
+            }
         })?;
-
-    let row: OrderRow = diesel::insert_into(orders::table)
-        .values((
-            orders::user_id.eq(user_id),
-            orders::status.eq(order.status().as_str()),
-        ))
-        .returning(OrderRow::as_returning())
-        .get_result(conn)
-        .await?;
-    let lines: Vec<_> = priced
-        .lines
-        .iter()
-        .map(|line| {
-            (
-                order_items::order_id.eq(row.id),
-                order_items::product_id.eq(line.product_id.get()),
-                order_items::quantity.eq(line.quantity.get()),
-                order_items::price_cents_at_purchase.eq(line.unit_price.get()),
-            )
-        })
-        .collect();
-    let item_ids: Vec<i64> = diesel::insert_into(order_items::table)
-        .values(&lines)
-        .returning(order_items::id)
-        .get_results(conn)
-        .await?;
-
     let items = item_ids
         .into_iter()
-        .zip(&priced.lines)
-        .map(|(id, line)| ItemDetails {
-            id,
-            order_id: row.id,
+        .zip(priced.lines.iter().zip(placed.names))
+        .map(|(item_id, (line, name))| ItemDetails {
+            id: item_id,
+            order_id: id,
             product_id: line.product_id.get(),
-            product_name: catalogue
-                .get(&line.product_id.get())
-                .map(|(name, _)| name.clone())
-                .unwrap_or_default(),
+            product_name: name.unwrap_or_default(),
             quantity: line.quantity.get(),
             price_cents_at_purchase: line.unit_price.get(),
         })
         .collect();
     Ok(OrderDetails {
-        id: row.id,
+        id,
         user_id,
         user_name,
         status: order.status(),
-        created_at: row.created_at,
-        updated_at: row.updated_at,
+        created_at,
+        updated_at: None,
         items,
         totals: priced.totals,
     })
+}
+
+/// `$1` user id, `$2` status, `$3` product ids and `$4` quantities of the lines
+/// (in request order). The user is reported missing before any product.
+const PLACE_ORDER: &str = "
+WITH lines AS (
+    SELECT n, product_id, quantity
+      FROM unnest($3::bigint[], $4::int[]) WITH ORDINALITY AS line(product_id, quantity, n)
+),
+priced AS (
+    SELECT lines.n, lines.product_id, lines.quantity, p.name, p.price_cents
+      FROM lines LEFT JOIN products p ON p.id = lines.product_id
+),
+verdict AS (
+    SELECT (SELECT full_name FROM users WHERE id = $1) AS user_name,
+           coalesce(array_agg(DISTINCT product_id) FILTER (WHERE price_cents IS NULL), '{}') AS missing,
+           coalesce(sum(quantity::numeric * price_cents), 0) <= 9223372036854775807 AS fits
+      FROM priced
+),
+new_order AS (
+    INSERT INTO orders (user_id, status)
+    SELECT $1, $2 FROM verdict
+     WHERE user_name IS NOT NULL AND cardinality(missing) = 0 AND fits
+    RETURNING id, created_at
+),
+new_items AS (
+    INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
+    SELECT new_order.id, priced.product_id, priced.quantity, priced.price_cents
+      FROM new_order, priced
+     ORDER BY priced.n
+    RETURNING id
+)
+SELECT verdict.user_name, verdict.missing, verdict.fits,
+       new_order.id AS order_id, new_order.created_at,
+       (SELECT array_agg(id) FROM new_items) AS item_ids,
+       (SELECT array_agg(name ORDER BY n) FROM priced) AS names,
+       (SELECT array_agg(price_cents ORDER BY n) FROM priced) AS prices
+  FROM verdict LEFT JOIN new_order ON true";
+
+/// What [`PLACE_ORDER`] answers.
+#[derive(QueryableByName)]
+struct Placement {
+    #[diesel(sql_type = Nullable<Text>)]
+    user_name: Option<String>,
+    #[diesel(sql_type = Array<BigInt>)]
+    missing: Vec<i64>,
+    #[diesel(sql_type = Bool)]
+    fits: bool,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    order_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[diesel(sql_type = Nullable<Array<BigInt>>)]
+    item_ids: Option<Vec<i64>>,
+    #[diesel(sql_type = Array<Nullable<Text>>)]
+    names: Vec<Option<String>>,
+    #[diesel(sql_type = Array<Nullable<BigInt>>)]
+    prices: Vec<Option<i64>>,
 }
 
 /// Moves the order to status `to` if its life cycle allows it; asking for the
