@@ -1,102 +1,81 @@
 -- Totals of orders per UTC day and status, so that list totals over millions of
--- orders read a few hundred rows instead of every matching order.
+-- orders read a few thousand small rows instead of every matching order.
 --
--- Each (day, status) is split over 8 shards by order id: concurrent writers of
--- today's orders update different rows instead of queueing on one. Sums are
--- numeric, so they cannot overflow however many orders a day holds.
+-- Writers never update a shared row: triggers on orders append each statement's
+-- change (grouped by day and status) to order_day_totals_pending, an insert-only
+-- table, so concurrent writers do not wait for each other. order_day_totals_compact()
+-- folds the pending changes into order_day_totals in one statement; the server runs
+-- it every second, and readers add both tables (in one statement, so they see a
+-- compaction entirely or not at all). Sums are numeric, so they cannot overflow.
 --
--- Statement-level triggers on orders keep the table right for every writer,
--- including programs that write orders and order_items with plain SQL: a change of
--- an order's status, day or totals (the totals change when its lines are written)
--- moves it between buckets. Rows are upserted in key order, so two writers never
--- wait for each other's bucket rows in opposite orders.
+-- The triggers are statement-level, so they keep the totals right for every
+-- writer, including programs that write orders and order_items with plain SQL: a
+-- change of an order's status, day or totals (its totals change when its lines are
+-- written) moves it between days and statuses.
 
 CREATE TABLE order_day_totals (
-    status       TEXT     NOT NULL,
-    day          DATE     NOT NULL,
-    shard        SMALLINT NOT NULL,
-    orders       BIGINT   NOT NULL,
-    amount_cents NUMERIC  NOT NULL,
-    quantity     NUMERIC  NOT NULL,
-    PRIMARY KEY (status, day, shard)
+    status       TEXT    NOT NULL,
+    day          DATE    NOT NULL,
+    orders       BIGINT  NOT NULL,
+    amount_cents NUMERIC NOT NULL,
+    quantity     NUMERIC NOT NULL,
+    PRIMARY KEY (status, day)
 );
 
-CREATE INDEX order_day_totals_day_idx ON order_day_totals (day);
+CREATE TABLE order_day_totals_pending (
+    id           BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    status       TEXT    NOT NULL,
+    day          DATE    NOT NULL,
+    orders       BIGINT  NOT NULL,
+    amount_cents NUMERIC NOT NULL,
+    quantity     NUMERIC NOT NULL
+);
 
 -- A trigger with transition tables handles one event, so each event has its own
 -- function.
 CREATE FUNCTION order_day_totals_on_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    INSERT INTO order_day_totals AS t (status, day, shard, orders, amount_cents, quantity)
-    SELECT status, (created_at AT TIME ZONE 'UTC')::date, (id % 8)::smallint,
-           count(*), sum(total_amount_cents), sum(total_quantity)
+    INSERT INTO order_day_totals_pending (status, day, orders, amount_cents, quantity)
+    SELECT status, (created_at AT TIME ZONE 'UTC')::date, count(*), sum(total_amount_cents), sum(total_quantity)
       FROM new_orders
-     GROUP BY 1, 2, 3
-     ORDER BY 1, 2, 3
-    ON CONFLICT (status, day, shard) DO UPDATE
-       SET orders = t.orders + excluded.orders,
-           amount_cents = t.amount_cents + excluded.amount_cents,
-           quantity = t.quantity + excluded.quantity;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION order_day_totals_on_delete() RETURNS trigger
-LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-    INSERT INTO order_day_totals AS t (status, day, shard, orders, amount_cents, quantity)
-    SELECT status, (created_at AT TIME ZONE 'UTC')::date, (id % 8)::smallint,
-           -count(*), -sum(total_amount_cents), -sum(total_quantity)
-      FROM old_orders
-     GROUP BY 1, 2, 3
-     ORDER BY 1, 2, 3
-    ON CONFLICT (status, day, shard) DO UPDATE
-       SET orders = t.orders + excluded.orders,
-           amount_cents = t.amount_cents + excluded.amount_cents,
-           quantity = t.quantity + excluded.quantity;
+     GROUP BY 1, 2;
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION order_day_totals_on_update() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    INSERT INTO order_day_totals AS t (status, day, shard, orders, amount_cents, quantity)
-    SELECT status, day, shard, sum(orders), sum(amount), sum(quantity)
-      FROM (SELECT n.status, (n.created_at AT TIME ZONE 'UTC')::date AS day, (n.id % 8)::smallint AS shard,
-                   1 AS orders, n.total_amount_cents::numeric AS amount, n.total_quantity::numeric AS quantity
-              FROM new_orders n
+    INSERT INTO order_day_totals_pending (status, day, orders, amount_cents, quantity)
+    SELECT status, day, sum(orders), sum(amount), sum(quantity)
+      FROM (SELECT status, (created_at AT TIME ZONE 'UTC')::date AS day, 1 AS orders,
+                   total_amount_cents::numeric AS amount, total_quantity::numeric AS quantity
+              FROM new_orders
             UNION ALL
-            SELECT o.status, (o.created_at AT TIME ZONE 'UTC')::date, (o.id % 8)::smallint,
-                   -1, -o.total_amount_cents::numeric, -o.total_quantity::numeric
-              FROM old_orders o) changes
-     GROUP BY status, day, shard
-    HAVING sum(orders) <> 0 OR sum(amount) <> 0 OR sum(quantity) <> 0
-     ORDER BY status, day, shard
-    ON CONFLICT (status, day, shard) DO UPDATE
-       SET orders = t.orders + excluded.orders,
-           amount_cents = t.amount_cents + excluded.amount_cents,
-           quantity = t.quantity + excluded.quantity;
+            SELECT status, (created_at AT TIME ZONE 'UTC')::date, -1,
+                   -total_amount_cents::numeric, -total_quantity::numeric
+              FROM old_orders) changes
+     GROUP BY status, day
+    HAVING sum(orders) <> 0 OR sum(amount) <> 0 OR sum(quantity) <> 0;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION order_day_totals_on_delete() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO order_day_totals_pending (status, day, orders, amount_cents, quantity)
+    SELECT status, (created_at AT TIME ZONE 'UTC')::date, -count(*), -sum(total_amount_cents), -sum(total_quantity)
+      FROM old_orders
+     GROUP BY 1, 2;
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION order_day_totals_on_truncate() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    DELETE FROM order_day_totals;
+    TRUNCATE order_day_totals, order_day_totals_pending;
     RETURN NULL;
 END $$;
-
--- Recomputes the whole table from orders: for bulk loads that bypass triggers,
--- and to check the incremental totals.
-CREATE FUNCTION order_day_totals_rebuild() RETURNS void
-LANGUAGE sql SET search_path FROM CURRENT AS $$
-    DELETE FROM order_day_totals;
-    INSERT INTO order_day_totals (status, day, shard, orders, amount_cents, quantity)
-    SELECT status, (created_at AT TIME ZONE 'UTC')::date, (id % 8)::smallint,
-           count(*), sum(total_amount_cents), sum(total_quantity)
-      FROM orders
-     GROUP BY 1, 2, 3;
-$$;
 
 CREATE TRIGGER order_day_totals_insert
     AFTER INSERT ON orders REFERENCING NEW TABLE AS new_orders
@@ -110,6 +89,39 @@ CREATE TRIGGER order_day_totals_delete
 CREATE TRIGGER order_day_totals_truncate
     AFTER TRUNCATE ON orders
     FOR EACH STATEMENT EXECUTE FUNCTION order_day_totals_on_truncate();
+
+-- Folds the pending changes into order_day_totals. Rows deleted here are added
+-- there in the same statement; a concurrent compaction waits on the rows and then
+-- finds them gone, so nothing is counted twice. Upserts go in key order, so two
+-- compactions never wait for each other in opposite orders.
+CREATE FUNCTION order_day_totals_compact() RETURNS bigint
+LANGUAGE sql SET search_path FROM CURRENT AS $$
+    WITH moved AS (
+        DELETE FROM order_day_totals_pending RETURNING status, day, orders, amount_cents, quantity
+    ), folded AS (
+        INSERT INTO order_day_totals AS t (status, day, orders, amount_cents, quantity)
+        SELECT status, day, sum(orders), sum(amount_cents), sum(quantity)
+          FROM moved
+         GROUP BY status, day
+         ORDER BY status, day
+        ON CONFLICT (status, day) DO UPDATE
+           SET orders = t.orders + excluded.orders,
+               amount_cents = t.amount_cents + excluded.amount_cents,
+               quantity = t.quantity + excluded.quantity
+        RETURNING 1
+    )
+    SELECT count(*) FROM moved;
+$$;
+
+-- Recomputes the totals from orders: for bulk loads that bypass the triggers.
+CREATE FUNCTION order_day_totals_rebuild() RETURNS void
+LANGUAGE sql SET search_path FROM CURRENT AS $$
+    TRUNCATE order_day_totals, order_day_totals_pending;
+    INSERT INTO order_day_totals (status, day, orders, amount_cents, quantity)
+    SELECT status, (created_at AT TIME ZONE 'UTC')::date, count(*), sum(total_amount_cents), sum(total_quantity)
+      FROM orders
+     GROUP BY 1, 2;
+$$;
 
 SELECT order_day_totals_rebuild();
 

@@ -83,6 +83,21 @@ fn init_logging(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Folds the day totals' pending changes every second, so list totals stay a
+/// read of a few thousand rows however fast orders arrive. A failure (the database
+/// is away) is retried at the next tick.
+fn spawn_day_totals_compaction(store: Store) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(error) = store.compact_day_totals().await {
+                tracing::debug!(%error, "day totals compaction skipped");
+            }
+        }
+    });
+}
+
 fn document(settings: &Settings) -> serde_json::Value {
     oms_http::openapi::Document::build(&ApiConfig::new(&settings.api_v1_prefix)).0
 }
@@ -113,6 +128,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
     let pool = pool::build_pool(&connect, settings.pool_options());
     let store = Store::new(pool.clone());
+    spawn_day_totals_compaction(store.clone());
     let api = settings.api_config();
     let metrics = Metrics::new();
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveTime};
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{
     Cents, NewOrder, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, PricingError,
@@ -15,7 +15,7 @@ use tokio::try_join;
 
 use crate::error::{parse_status, Entity, StoreError};
 use crate::models::{ItemDetails, OrderDetails, OrderPage, OrderRow};
-use crate::schema::{order_day_totals, order_items, orders, products, users};
+use crate::schema::{order_items, orders, products, users};
 
 /// Narrows a boxed query whose FROM clause includes `orders` to the orders that
 /// match `filter`. A macro because the page (joined with `users`) and the totals
@@ -153,23 +153,11 @@ async fn totals(conn: &AsyncPgConnection, filter: &OrderFilter) -> Result<Totals
         created_from: end_day.map(midnight),
         ..filter.clone()
     };
-    let mut days = order_day_totals::table.into_boxed();
-    if let Some(status) = filter.status {
-        days = days.filter(order_day_totals::status.eq(status.as_str()));
-    }
-    if let Some(first) = first_full_day {
-        days = days.filter(order_day_totals::day.ge(first));
-    }
-    if let Some(end) = end_day {
-        days = days.filter(order_day_totals::day.lt(end));
-    }
-    let full_days = days
-        .select((
-            checked_sum("orders"),
-            checked_sum("amount_cents"),
-            checked_sum("quantity"),
-        ))
-        .get_result::<(Option<i64>, Option<i64>, Option<i64>)>(&mut &*conn);
+    let full_days = diesel::sql_query(FULL_DAY_TOTALS)
+        .bind::<Nullable<Text>, _>(filter.status.map(OrderStatus::as_str))
+        .bind::<Nullable<Date>, _>(first_full_day)
+        .bind::<Nullable<Date>, _>(end_day)
+        .get_result::<DaySums>(&mut &*conn);
     let leading = async {
         match filter.created_from {
             Some(from) if Some(from) != leading.created_before => {
@@ -187,11 +175,53 @@ async fn totals(conn: &AsyncPgConnection, filter: &OrderFilter) -> Result<Totals
         }
     };
     let (full_days, leading, trailing) = try_join!(
-        async { Totals::from_sums(full_days.await?) },
+        async {
+            let sums = full_days.await?;
+            Totals::from_sums((sums.orders, sums.amount, sums.quantity))
+        },
         leading,
         trailing
     )?;
     full_days.plus(leading)?.plus(trailing)
+}
+
+/// `$1` status (or all), days from `$2` (inclusive) to `$3` (exclusive), either
+/// open: the compacted totals and the changes not compacted yet, read in one
+/// statement so that a compaction is seen whole or not at all.
+const FULL_DAY_TOTALS: &str = "
+SELECT CASE WHEN coalesce(sum(orders), 0) <= 9223372036854775807 THEN coalesce(sum(orders), 0)::bigint END AS orders,
+       CASE WHEN coalesce(sum(amount_cents), 0) <= 9223372036854775807 THEN coalesce(sum(amount_cents), 0)::bigint END AS amount,
+       CASE WHEN coalesce(sum(quantity), 0) <= 9223372036854775807 THEN coalesce(sum(quantity), 0)::bigint END AS quantity
+  FROM (SELECT status, day, orders, amount_cents, quantity FROM order_day_totals
+        UNION ALL
+        SELECT status, day, orders, amount_cents, quantity FROM order_day_totals_pending) totals
+ WHERE ($1::text IS NULL OR status = $1)
+   AND ($2::date IS NULL OR day >= $2)
+   AND ($3::date IS NULL OR day < $3)";
+
+/// What [`FULL_DAY_TOTALS`] answers; `None` where a sum does not fit in 64 bits.
+#[derive(QueryableByName)]
+struct DaySums {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    orders: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    amount: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    quantity: Option<i64>,
+}
+
+/// Folds the pending day-totals changes into the day totals; returns how many
+/// changes were folded.
+pub async fn compact_day_totals(conn: &AsyncPgConnection) -> Result<i64, StoreError> {
+    #[derive(QueryableByName)]
+    struct Folded {
+        #[diesel(sql_type = BigInt)]
+        folded: i64,
+    }
+    let row: Folded = diesel::sql_query("SELECT order_day_totals_compact() AS folded")
+        .get_result(&mut &*conn)
+        .await?;
+    Ok(row.folded)
 }
 
 /// The totals of the matching orders, summed from the orders themselves.

@@ -1,10 +1,20 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
-    order_day_totals (status, day, shard) {
+    order_day_totals (status, day) {
         status -> Text,
         day -> Date,
-        shard -> Int2,
+        orders -> Int8,
+        amount_cents -> Numeric,
+        quantity -> Numeric,
+    }
+}
+
+diesel::table! {
+    order_day_totals_pending (id) {
+        id -> Int8,
+        status -> Text,
+        day -> Date,
         orders -> Int8,
         amount_cents -> Numeric,
         quantity -> Numeric,
@@ -56,6 +66,7 @@ diesel::joinable!(orders -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     order_day_totals,
+    order_day_totals_pending,
     order_items,
     orders,
     products,

@@ -143,6 +143,12 @@ impl Store {
             .await
     }
 
+    /// See [`orders::compact_day_totals`].
+    pub async fn compact_day_totals(&self) -> Result<i64, StoreError> {
+        self.with_conn(async |conn| orders::compact_day_totals(conn).await)
+            .await
+    }
+
     /// See [`orders::change_status`].
     pub async fn change_order_status(
         &self,

@@ -214,6 +214,9 @@ async fn rows_written_with_plain_sql_keep_stored_totals_right() {
         conn.batch_execute(statement).await.unwrap();
         assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0, "{statement}");
         assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0, "{statement}");
+        conn.batch_execute("SELECT order_day_totals_compact()").await.unwrap();
+        assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0, "compacted after {statement}");
+        assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM order_day_totals_pending").await, 0);
     }
     conn.batch_execute("TRUNCATE orders, order_items")
         .await

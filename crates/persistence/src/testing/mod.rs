@@ -37,7 +37,10 @@ pub const DAY_TOTALS_DISAGREEING: &str = "SELECT count(*) AS n FROM (
     FULL JOIN (
         SELECT status, day, sum(orders)::numeric AS orders, sum(amount_cents) AS amount,
                sum(quantity) AS quantity
-          FROM order_day_totals GROUP BY 1, 2
+          FROM (SELECT status, day, orders, amount_cents, quantity FROM order_day_totals
+                UNION ALL
+                SELECT status, day, orders, amount_cents, quantity FROM order_day_totals_pending) both_tables
+         GROUP BY 1, 2
         HAVING sum(orders) <> 0 OR sum(amount_cents) <> 0 OR sum(quantity) <> 0) kept
     USING (status, day)
     WHERE full_recount.orders IS DISTINCT FROM kept.orders
