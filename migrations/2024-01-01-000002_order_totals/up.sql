@@ -16,6 +16,11 @@ ALTER TABLE orders
 CREATE FUNCTION order_items_keep_order_totals() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
+    -- oms places an order and its lines in one statement with the order's totals
+    -- already written, and says so for the rest of that transaction.
+    IF TG_OP = 'INSERT' AND current_setting('oms.order_totals_written', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         UPDATE orders o
            SET total_amount_cents = o.total_amount_cents + d.amount,

@@ -405,12 +405,16 @@ priced AS (
 verdict AS (
     SELECT (SELECT full_name FROM users WHERE id = $1) AS user_name,
            coalesce(array_agg(DISTINCT product_id) FILTER (WHERE price_cents IS NULL), '{}') AS missing,
-           coalesce(sum(quantity::numeric * price_cents), 0) <= 9223372036854775807 AS fits
+           coalesce(sum(quantity::numeric * price_cents), 0) <= 9223372036854775807 AS fits,
+           sum(quantity::numeric * price_cents) AS amount,
+           sum(quantity) AS quantity,
+           -- The totals are written with the order: the lines' trigger need not add them.
+           set_config('oms.order_totals_written', 'on', true) AS totals_written
       FROM priced
 ),
 new_order AS (
-    INSERT INTO orders (user_id, status)
-    SELECT $1, $2 FROM verdict
+    INSERT INTO orders (user_id, status, total_amount_cents, total_quantity)
+    SELECT $1, $2, amount::bigint, quantity FROM verdict
      WHERE user_name IS NOT NULL AND cardinality(missing) = 0 AND fits
     RETURNING id, created_at
 ),
