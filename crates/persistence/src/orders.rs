@@ -4,8 +4,10 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveTime};
 use diesel::dsl::{count_star, sql};
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz, Untyped};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{
     Cents, NewOrder, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, PricingError,
@@ -323,13 +325,14 @@ pub async fn create(
         .iter()
         .map(|line| line.quantity.get())
         .collect();
-    let placed: Placement = diesel::sql_query(PLACE_ORDER)
-        .bind::<BigInt, _>(order.user_id().get())
-        .bind::<Text, _>(order.status().as_str())
-        .bind::<Array<BigInt>, _>(&product_ids)
-        .bind::<Array<Integer>, _>(&quantities)
-        .get_result(&mut &*conn)
-        .await?;
+    let placed: Placement = PlaceOrder {
+        user_id: order.user_id().get(),
+        status: order.status().as_str(),
+        product_ids: &product_ids,
+        quantities: &quantities,
+    }
+    .get_result(&mut &*conn)
+    .await?;
     let user_id = order.user_id().get();
     let user_name = placed
         .user_name
@@ -391,19 +394,57 @@ pub async fn create(
     })
 }
 
-/// `$1` user id, `$2` status, `$3` product ids and `$4` quantities of the lines
-/// (in request order). The user is reported missing before any product.
+/// The statement that places an order. It is its own query type (rather than
+/// `sql_query`) so that its SQL is static and diesel keeps it prepared on each
+/// connection: planning this statement costs about as much as running it.
+#[derive(Debug, Clone, Copy)]
+struct PlaceOrder<'a> {
+    user_id: i64,
+    status: &'a str,
+    product_ids: &'a [i64],
+    quantities: &'a [i32],
+}
+
+impl QueryId for PlaceOrder<'_> {
+    type QueryId = PlaceOrder<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for PlaceOrder<'_> {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for PlaceOrder<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH params AS (SELECT ");
+        out.push_bind_param::<BigInt, _>(&self.user_id)?;
+        out.push_sql("::bigint AS user_id, ");
+        out.push_bind_param::<Text, _>(&self.status)?;
+        out.push_sql("::text AS status, ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.product_ids)?;
+        out.push_sql("::bigint[] AS product_ids, ");
+        out.push_bind_param::<Array<Integer>, _>(&self.quantities)?;
+        out.push_sql("::int[] AS quantities), ");
+        out.push_sql(PLACE_ORDER);
+        Ok(())
+    }
+}
+
+/// The rest of [`PlaceOrder`]'s statement, after its `params` (user id, status,
+/// product ids and quantities of the lines in request order). The user is
+/// reported missing before any product.
 const PLACE_ORDER: &str = "
-WITH lines AS (
-    SELECT n, product_id, quantity
-      FROM unnest($3::bigint[], $4::int[]) WITH ORDINALITY AS line(product_id, quantity, n)
+lines AS (
+    SELECT line.n, line.product_id, line.quantity
+      FROM params,
+           unnest(params.product_ids, params.quantities) WITH ORDINALITY AS line(product_id, quantity, n)
 ),
 priced AS (
     SELECT lines.n, lines.product_id, lines.quantity, p.name, p.price_cents
       FROM lines LEFT JOIN products p ON p.id = lines.product_id
 ),
 verdict AS (
-    SELECT (SELECT full_name FROM users WHERE id = $1) AS user_name,
+    SELECT (SELECT full_name FROM users, params WHERE users.id = params.user_id) AS user_name,
            coalesce(array_agg(DISTINCT product_id) FILTER (WHERE price_cents IS NULL), '{}') AS missing,
            coalesce(sum(quantity::numeric * price_cents), 0) <= 9223372036854775807 AS fits,
            sum(quantity::numeric * price_cents) AS amount,
@@ -414,8 +455,9 @@ verdict AS (
 ),
 new_order AS (
     INSERT INTO orders (user_id, status, total_amount_cents, total_quantity)
-    SELECT $1, $2, amount::bigint, quantity FROM verdict
-     WHERE user_name IS NOT NULL AND cardinality(missing) = 0 AND fits
+    SELECT params.user_id, params.status, verdict.amount::bigint, verdict.quantity
+      FROM verdict, params
+     WHERE verdict.user_name IS NOT NULL AND cardinality(verdict.missing) = 0 AND verdict.fits
     RETURNING id, created_at
 ),
 new_items AS (
@@ -432,7 +474,7 @@ SELECT verdict.user_name, verdict.missing, verdict.fits,
        (SELECT array_agg(price_cents ORDER BY n) FROM priced) AS prices
   FROM verdict LEFT JOIN new_order ON true";
 
-/// What [`PLACE_ORDER`] answers.
+/// What [`PlaceOrder`] answers.
 #[derive(QueryableByName)]
 struct Placement {
     #[diesel(sql_type = Nullable<Text>)]
