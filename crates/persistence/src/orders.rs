@@ -67,14 +67,21 @@ pub async fn list(
     filter: &OrderFilter,
     paging: Paging,
 ) -> Result<OrderPage, StoreError> {
-    let page = matching_orders!(orders::table.inner_join(users::table).into_boxed(), filter)
-        .select((OrderRow::as_select(), users::full_name))
-        .order((orders::created_at.desc(), orders::id.desc()))
-        .limit(paging.limit())
-        .offset(paging.offset())
-        .load::<(OrderRow, String)>(&mut &*conn);
-    let page = async { page.await.map_err(StoreError::from) };
-    let (page, totals) = try_join!(page, totals(conn, filter))?;
+    let (page, totals) = if filter.user_id.is_some() || filter.product_id.is_some() {
+        page_with_totals(conn, filter, paging).await?
+    } else {
+        let page = async {
+            matching_orders!(orders::table.inner_join(users::table).into_boxed(), filter)
+                .select((OrderRow::as_select(), users::full_name))
+                .order((orders::created_at.desc(), orders::id.desc()))
+                .limit(paging.limit())
+                .offset(paging.offset())
+                .load::<(OrderRow, String)>(&mut &*conn)
+                .await
+                .map_err(StoreError::from)
+        };
+        try_join!(page, day_totals(conn, filter))?
+    };
     let ids: Vec<i64> = page.iter().map(|(order, _)| order.id).collect();
     let items = if ids.is_empty() {
         Vec::new()
@@ -87,6 +94,49 @@ pub async fn list(
         total_amount_cents: totals.amount,
         total_quantity: totals.quantity,
     })
+}
+
+/// `sum(column) OVER ()` as `bigint`, or NULL when it does not fit in one.
+fn windowed_sum(column: &str) -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
+    sql::<Nullable<BigInt>>(&format!(
+        "CASE WHEN sum({column}) OVER () <= 9223372036854775807 THEN (sum({column}) OVER ())::bigint END"
+    ))
+}
+
+/// With a user or product filter the matching orders are few, so one query finds
+/// them once and returns the page with the count and sums of every match
+/// (window aggregates are computed before LIMIT). Only a page past the end has no
+/// row to carry the totals; they are then summed apart.
+async fn page_with_totals(
+    conn: &AsyncPgConnection,
+    filter: &OrderFilter,
+    paging: Paging,
+) -> Result<(Vec<(OrderRow, String)>, Totals), StoreError> {
+    let rows = matching_orders!(orders::table.inner_join(users::table).into_boxed(), filter)
+        .select((
+            OrderRow::as_select(),
+            users::full_name,
+            sql::<BigInt>("count(*) OVER ()"),
+            windowed_sum("orders.total_amount_cents"),
+            windowed_sum("orders.total_quantity"),
+        ))
+        .order((orders::created_at.desc(), orders::id.desc()))
+        .limit(paging.limit())
+        .offset(paging.offset())
+        .load::<(OrderRow, String, i64, Option<i64>, Option<i64>)>(&mut &*conn)
+        .await?;
+    let totals = match <[_]>::first(&rows) {
+        Some((_, _, count, amount, quantity)) => {
+            Totals::from_sums((Some(*count), *amount, *quantity))?
+        }
+        None if paging.offset() == 0 => Totals::default(),
+        None => exact_totals(conn, filter).await?,
+    };
+    let page = rows
+        .into_iter()
+        .map(|(order, user_name, ..)| (order, user_name))
+        .collect();
+    Ok((page, totals))
 }
 
 /// Count and sums of a set of orders.
@@ -121,17 +171,11 @@ impl Totals {
     }
 }
 
-/// The totals of every order matching `filter`.
-///
-/// Without a user or product filter they come from `order_day_totals` for the
-/// whole UTC days inside the date range, plus the orders themselves for the
-/// partial days at its edges, so the work does not grow with the number of
-/// matching orders. With a user or product filter the matching orders are few and
-/// summed directly.
-async fn totals(conn: &AsyncPgConnection, filter: &OrderFilter) -> Result<Totals, StoreError> {
-    if filter.user_id.is_some() || filter.product_id.is_some() {
-        return exact_totals(conn, filter).await;
-    }
+/// The totals of every order matching a filter on status and dates only: from
+/// the day totals for the whole UTC days inside the date range, plus the orders
+/// themselves for the partial days at its edges, so the work does not grow with
+/// the number of matching orders.
+async fn day_totals(conn: &AsyncPgConnection, filter: &OrderFilter) -> Result<Totals, StoreError> {
     let first_full_day = filter.created_from.map(|from| {
         let day = from.date_naive();
         if from == day.and_time(NaiveTime::MIN).and_utc() {
