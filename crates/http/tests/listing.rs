@@ -220,6 +220,23 @@ async fn every_filter_alone_and_combined_matches_an_independent_computation() {
         assert_eq!(page["total"], want_ids.len() as i64, "{query}");
         assert_eq!(page["total_amount_cents"], want_amount, "{query}");
         assert_eq!(page["total_quantity"], want_quantity, "{query}");
+        let past_the_end = app
+            .get(&format!("/orders?limit=5&offset=500&{query}"))
+            .await
+            .expect(200);
+        assert_eq!(past_the_end["orders"], serde_json::json!([]), "{query}");
+        assert_eq!(
+            past_the_end["total"], page["total"],
+            "past the last page: {query}"
+        );
+        assert_eq!(
+            past_the_end["total_amount_cents"], page["total_amount_cents"],
+            "{query}"
+        );
+        assert_eq!(
+            past_the_end["total_quantity"], page["total_quantity"],
+            "{query}"
+        );
         let small = app
             .get(&format!("/orders?limit=2&{query}"))
             .await
