@@ -6,6 +6,7 @@ use domain::{InputError, InputErrorKind};
 use paperclip::actix::Apiv2Schema;
 use paperclip::v2::models::DefaultSchemaRaw;
 use paperclip::v2::schema::{Apiv2Errors, Apiv2Schema as _};
+use persistence::error::error_chain;
 use persistence::{Entity, StoreError};
 use serde::Serialize;
 
@@ -183,16 +184,4 @@ impl From<StoreError> for ApiError {
             }
         }
     }
-}
-
-/// `error: cause: cause…`, for logs.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -6,7 +6,6 @@ use actix_web::http::{header, Method};
 use actix_web::test::TestRequest;
 use actix_web::{test, App};
 use oms_http::{app, ApiConfig};
-use persistence::{pool, ConnectOptions, PoolOptions, Store};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -121,24 +120,7 @@ async fn the_prefix_is_configurable() {
 
 #[actix_web::test]
 async fn an_unreachable_database_is_a_quick_503() {
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let options = ConnectOptions {
-        url: format!("postgres://postgres@127.0.0.1:{closed_port}/oms"),
-        schema: "public".to_owned(),
-        statement_timeout: Duration::from_secs(5),
-        tls: persistence::TlsOptions::default(),
-    };
-    let store = Store::new(pool::build_pool(
-        &options,
-        PoolOptions {
-            max_size: 2,
-            wait_timeout: Duration::from_secs(2),
-        },
-    ));
+    let store = common::unreachable_store(Duration::from_secs(2));
     let service = test::init_service(app(
         store,
         ApiConfig::new("/api/v1"),

@@ -8,7 +8,6 @@ use actix_web::http::Method;
 use actix_web::test::{self, TestRequest};
 use diesel_async::SimpleAsyncConnection;
 use oms_http::{app, ApiConfig, Metrics};
-use persistence::{pool, ConnectOptions, PoolOptions, Store};
 
 #[actix_web::test]
 async fn health_and_readiness_answer_at_the_root() {
@@ -25,30 +24,8 @@ async fn health_and_readiness_answer_at_the_root() {
 
 #[actix_web::test]
 async fn without_a_database_the_service_is_alive_but_not_ready() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let options = ConnectOptions {
-        url: format!("postgres://postgres@127.0.0.1:{closed}/oms"),
-        schema: "public".to_owned(),
-        statement_timeout: Duration::from_secs(5),
-        tls: persistence::TlsOptions::default(),
-    };
-    let pool = pool::build_pool(
-        &options,
-        PoolOptions {
-            max_size: 2,
-            wait_timeout: Duration::from_secs(1),
-        },
-    );
-    let service = test::init_service(app(
-        Store::new(pool),
-        ApiConfig::new("/api/v1"),
-        Metrics::new(),
-    ))
-    .await;
+    let store = common::unreachable_store(Duration::from_secs(1));
+    let service = test::init_service(app(store, ApiConfig::new("/api/v1"), Metrics::new())).await;
     let health = test::call_service(&service, TestRequest::get().uri("/health").to_request()).await;
     assert_eq!(health.status().as_u16(), 200);
     let ready = test::call_service(&service, TestRequest::get().uri("/ready").to_request()).await;

@@ -112,3 +112,16 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {
         Self::Unavailable(Box::new(error))
     }
 }
+
+/// `error: cause: cause…`, for messages and logs (a TLS or connection failure's
+/// reason is usually in a cause, not in the error itself).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -11,6 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 use std::str::FromStr;
 
+use crate::error::error_chain;
 use crate::tls::TlsOptions;
 
 /// The pool of PostgreSQL connections the service shares.
@@ -89,21 +90,9 @@ impl ConnectOptions {
         let (client, connection) = config
             .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
             .await
-            .map_err(|error| ConnectionError::BadConnection(describe(&error)))?;
+            .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
         AsyncPgConnection::try_from_client_and_connection(client, connection).await
     }
-}
-
-/// tokio-postgres' error with its causes (the TLS reason is in a cause).
-fn describe(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Quotes `name` as a PostgreSQL identifier.

@@ -46,6 +46,28 @@ impl Reply {
     }
 }
 
+/// A store whose database is a closed port on this machine: every connection is refused.
+pub fn unreachable_store(wait_timeout: std::time::Duration) -> Store {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let options = persistence::ConnectOptions {
+        url: format!("postgres://postgres@127.0.0.1:{closed}/oms"),
+        schema: "public".to_owned(),
+        statement_timeout: std::time::Duration::from_secs(5),
+        tls: persistence::TlsOptions::default(),
+    };
+    Store::new(persistence::pool::build_pool(
+        &options,
+        persistence::PoolOptions {
+            max_size: 2,
+            wait_timeout,
+        },
+    ))
+}
+
 pub struct TestApp<S> {
     pub db: TestDatabase,
     pub store: Store,
