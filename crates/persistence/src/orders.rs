@@ -67,7 +67,9 @@ pub async fn list(
     filter: &OrderFilter,
     paging: Paging,
 ) -> Result<OrderPage, StoreError> {
-    let (page, totals) = if filter.user_id.is_some() || filter.product_id.is_some() {
+    let (page, totals) = if let Some(product_id) = filter.product_id {
+        orders_of_product(conn, product_id.get(), filter, paging).await?
+    } else if filter.user_id.is_some() {
         page_with_totals(conn, filter, paging).await?
     } else {
         let page = async {
@@ -103,7 +105,7 @@ fn windowed_sum(column: &str) -> diesel::expression::SqlLiteral<Nullable<BigInt>
     ))
 }
 
-/// With a user or product filter the matching orders are few, so one query finds
+/// With a user filter the matching orders are few, so one query finds
 /// them once and returns the page with the count and sums of every match
 /// (window aggregates are computed before LIMIT). Only a page past the end has no
 /// row to carry the totals; they are then summed apart.
@@ -137,6 +139,139 @@ async fn page_with_totals(
         .map(|(order, user_name, ..)| (order, user_name))
         .collect();
     Ok((page, totals))
+}
+
+/// The page and totals of the orders that contain a product, with any other
+/// filter: the most common search by product is a prepared statement of its own,
+/// since planning the query cost as much as running it. The other filters are
+/// optional parameters; whatever they are, the best plan starts from the
+/// product's lines, so one plan serves them all.
+async fn orders_of_product(
+    conn: &AsyncPgConnection,
+    product_id: i64,
+    filter: &OrderFilter,
+    paging: Paging,
+) -> Result<(Vec<(OrderRow, String)>, Totals), StoreError> {
+    let rows: Vec<ProductOrderRow> = OrdersOfProduct {
+        product_id,
+        status: filter.status.map(OrderStatus::as_str),
+        user_id: filter.user_id.map(|id| id.get()),
+        created_from: filter.created_from,
+        created_before: filter.created_before,
+        limit: paging.limit(),
+        offset: paging.offset(),
+    }
+    .load(&mut &*conn)
+    .await?;
+    let totals = match <[_]>::first(&rows) {
+        Some(row) => Totals::from_sums((Some(row.matched), row.amount, row.quantity))?,
+        None if paging.offset() == 0 => Totals::default(),
+        None => exact_totals(conn, filter).await?,
+    };
+    let page = rows
+        .into_iter()
+        .map(|row| {
+            (
+                OrderRow {
+                    id: row.id,
+                    user_id: row.user_id,
+                    status: row.status,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                    total_amount_cents: row.total_amount_cents,
+                    total_quantity: row.total_quantity,
+                },
+                row.full_name,
+            )
+        })
+        .collect();
+    Ok((page, totals))
+}
+
+/// [`orders_of_product`]'s statement, static so that it stays prepared.
+#[derive(Debug, Clone, Copy)]
+struct OrdersOfProduct<'a> {
+    product_id: i64,
+    status: Option<&'a str>,
+    user_id: Option<i64>,
+    created_from: Option<chrono::DateTime<chrono::Utc>>,
+    created_before: Option<chrono::DateTime<chrono::Utc>>,
+    limit: i64,
+    offset: i64,
+}
+
+impl QueryId for OrdersOfProduct<'_> {
+    type QueryId = OrdersOfProduct<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for OrdersOfProduct<'_> {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for OrdersOfProduct<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at, o.total_amount_cents, \
+             o.total_quantity, u.full_name, count(*) OVER () AS matched, \
+             CASE WHEN sum(o.total_amount_cents) OVER () <= 9223372036854775807 \
+                  THEN (sum(o.total_amount_cents) OVER ())::bigint END AS amount, \
+             CASE WHEN sum(o.total_quantity) OVER () <= 9223372036854775807 \
+                  THEN (sum(o.total_quantity) OVER ())::bigint END AS quantity \
+             FROM orders o JOIN users u ON u.id = o.user_id \
+             WHERE o.id IN (SELECT order_id FROM order_items WHERE product_id = ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.product_id)?;
+        out.push_sql(") AND (");
+        out.push_bind_param::<Nullable<Text>, _>(&self.status)?;
+        out.push_sql("::text IS NULL OR o.status = ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.status)?;
+        out.push_sql(") AND (");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.user_id)?;
+        out.push_sql("::bigint IS NULL OR o.user_id = ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.user_id)?;
+        out.push_sql(") AND (");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.created_from)?;
+        out.push_sql("::timestamptz IS NULL OR o.created_at >= ");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.created_from)?;
+        out.push_sql(") AND (");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.created_before)?;
+        out.push_sql("::timestamptz IS NULL OR o.created_at < ");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.created_before)?;
+        out.push_sql(") ORDER BY o.created_at DESC, o.id DESC LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_sql(" OFFSET ");
+        out.push_bind_param::<BigInt, _>(&self.offset)?;
+        Ok(())
+    }
+}
+
+/// A row of [`OrdersOfProduct`]: an order, its user's name, and the totals of
+/// every match.
+#[derive(QueryableByName)]
+struct ProductOrderRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[diesel(sql_type = BigInt)]
+    total_amount_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    total_quantity: i64,
+    #[diesel(sql_type = Text)]
+    full_name: String,
+    #[diesel(sql_type = BigInt)]
+    matched: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    amount: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    quantity: Option<i64>,
 }
 
 /// Count and sums of a set of orders.
