@@ -68,9 +68,9 @@ pub async fn list(
     paging: Paging,
 ) -> Result<OrderPage, StoreError> {
     let (page, totals) = if let Some(product_id) = filter.product_id {
-        orders_of_product(conn, product_id.get(), filter, paging).await?
-    } else if filter.user_id.is_some() {
-        page_with_totals(conn, filter, paging).await?
+        driven_list::<ByProduct>(conn, product_id.get(), filter, paging).await?
+    } else if let Some(user_id) = filter.user_id {
+        driven_list::<ByUser>(conn, user_id.get(), filter, paging).await?
     } else {
         let page = async {
             matching_orders!(orders::table.inner_join(users::table).into_boxed(), filter)
@@ -98,62 +98,44 @@ pub async fn list(
     })
 }
 
-/// `sum(column) OVER ()` as `bigint`, or NULL when it does not fit in one.
-fn windowed_sum(column: &str) -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
-    sql::<Nullable<BigInt>>(&format!(
-        "CASE WHEN sum({column}) OVER () <= 9223372036854775807 THEN (sum({column}) OVER ())::bigint END"
-    ))
+/// Which few orders a list starts from, when a filter names a product or a user.
+trait Driver: Send + Sync {
+    /// The condition, up to the driving id's parameter.
+    const CONDITION: &'static str;
 }
 
-/// With a user filter the matching orders are few, so one query finds
-/// them once and returns the page with the count and sums of every match
-/// (window aggregates are computed before LIMIT). Only a page past the end has no
-/// row to carry the totals; they are then summed apart.
-async fn page_with_totals(
+/// Orders that contain a product.
+#[derive(Debug, Clone, Copy)]
+struct ByProduct;
+
+impl Driver for ByProduct {
+    const CONDITION: &'static str = "o.id IN (SELECT order_id FROM order_items WHERE product_id = ";
+}
+
+/// Orders of a user.
+#[derive(Debug, Clone, Copy)]
+struct ByUser;
+
+impl Driver for ByUser {
+    const CONDITION: &'static str = "o.user_id = (";
+}
+
+/// The page and totals of the orders of a product (or of a user), with any other
+/// filter, in one prepared statement: planning the query cost as much as running
+/// it. The matching orders are few, so the window aggregates (computed before
+/// LIMIT) give the count and sums of every match with the page. The other filters
+/// are optional parameters; whatever they are, the best plan starts from the
+/// product's lines (or the user's orders), so one plan serves them all. Only a page
+/// past the end has no row to carry the totals; they are then summed apart.
+async fn driven_list<D: Driver + 'static>(
     conn: &AsyncPgConnection,
+    driver_id: i64,
     filter: &OrderFilter,
     paging: Paging,
 ) -> Result<(Vec<(OrderRow, String)>, Totals), StoreError> {
-    let rows = matching_orders!(orders::table.inner_join(users::table).into_boxed(), filter)
-        .select((
-            OrderRow::as_select(),
-            users::full_name,
-            sql::<BigInt>("count(*) OVER ()"),
-            windowed_sum("orders.total_amount_cents"),
-            windowed_sum("orders.total_quantity"),
-        ))
-        .order((orders::created_at.desc(), orders::id.desc()))
-        .limit(paging.limit())
-        .offset(paging.offset())
-        .load::<(OrderRow, String, i64, Option<i64>, Option<i64>)>(&mut &*conn)
-        .await?;
-    let totals = match <[_]>::first(&rows) {
-        Some((_, _, count, amount, quantity)) => {
-            Totals::from_sums((Some(*count), *amount, *quantity))?
-        }
-        None if paging.offset() == 0 => Totals::default(),
-        None => exact_totals(conn, filter).await?,
-    };
-    let page = rows
-        .into_iter()
-        .map(|(order, user_name, ..)| (order, user_name))
-        .collect();
-    Ok((page, totals))
-}
-
-/// The page and totals of the orders that contain a product, with any other
-/// filter: the most common search by product is a prepared statement of its own,
-/// since planning the query cost as much as running it. The other filters are
-/// optional parameters; whatever they are, the best plan starts from the
-/// product's lines, so one plan serves them all.
-async fn orders_of_product(
-    conn: &AsyncPgConnection,
-    product_id: i64,
-    filter: &OrderFilter,
-    paging: Paging,
-) -> Result<(Vec<(OrderRow, String)>, Totals), StoreError> {
-    let rows: Vec<ProductOrderRow> = OrdersOfProduct {
-        product_id,
+    let rows: Vec<DrivenRow> = DrivenList::<D> {
+        driver: std::marker::PhantomData,
+        driver_id,
         status: filter.status.map(OrderStatus::as_str),
         user_id: filter.user_id.map(|id| id.get()),
         created_from: filter.created_from,
@@ -188,10 +170,11 @@ async fn orders_of_product(
     Ok((page, totals))
 }
 
-/// [`orders_of_product`]'s statement, static so that it stays prepared.
+/// [`driven_list`]'s statement, static (per driver) so that it stays prepared.
 #[derive(Debug, Clone, Copy)]
-struct OrdersOfProduct<'a> {
-    product_id: i64,
+struct DrivenList<'a, D> {
+    driver: std::marker::PhantomData<D>,
+    driver_id: i64,
     status: Option<&'a str>,
     user_id: Option<i64>,
     created_from: Option<chrono::DateTime<chrono::Utc>>,
@@ -200,16 +183,16 @@ struct OrdersOfProduct<'a> {
     offset: i64,
 }
 
-impl QueryId for OrdersOfProduct<'_> {
-    type QueryId = OrdersOfProduct<'static>;
+impl<D: 'static> QueryId for DrivenList<'_, D> {
+    type QueryId = DrivenList<'static, D>;
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl Query for OrdersOfProduct<'_> {
+impl<D> Query for DrivenList<'_, D> {
     type SqlType = Untyped;
 }
 
-impl QueryFragment<Pg> for OrdersOfProduct<'_> {
+impl<D: Driver> QueryFragment<Pg> for DrivenList<'_, D> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at, o.total_amount_cents, \
@@ -218,10 +201,10 @@ impl QueryFragment<Pg> for OrdersOfProduct<'_> {
                   THEN (sum(o.total_amount_cents) OVER ())::bigint END AS amount, \
              CASE WHEN sum(o.total_quantity) OVER () <= 9223372036854775807 \
                   THEN (sum(o.total_quantity) OVER ())::bigint END AS quantity \
-             FROM orders o JOIN users u ON u.id = o.user_id \
-             WHERE o.id IN (SELECT order_id FROM order_items WHERE product_id = ",
+             FROM orders o JOIN users u ON u.id = o.user_id WHERE ",
         );
-        out.push_bind_param::<BigInt, _>(&self.product_id)?;
+        out.push_sql(D::CONDITION);
+        out.push_bind_param::<BigInt, _>(&self.driver_id)?;
         out.push_sql(") AND (");
         out.push_bind_param::<Nullable<Text>, _>(&self.status)?;
         out.push_sql("::text IS NULL OR o.status = ");
@@ -246,10 +229,10 @@ impl QueryFragment<Pg> for OrdersOfProduct<'_> {
     }
 }
 
-/// A row of [`OrdersOfProduct`]: an order, its user's name, and the totals of
-/// every match.
+/// A row of [`DrivenList`]: an order, its user's name, and the totals of every
+/// match.
 #[derive(QueryableByName)]
-struct ProductOrderRow {
+struct DrivenRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = BigInt)]
