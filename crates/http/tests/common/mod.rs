@@ -238,16 +238,7 @@ where
 
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
-        use diesel_async::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
-            .get_result::<N>(&mut self.sql().await)
+        self.scalar(&format!("SELECT count(*) AS n FROM {table}"))
             .await
-            .unwrap()
-            .n
     }
 }
