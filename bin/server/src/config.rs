@@ -45,6 +45,8 @@ pub struct Settings {
     cors_allowed_origins: String,
     /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
+    /// HTTP worker threads; 0 means one per CPU core.
+    http_workers: usize,
     log_format: String,
 }
 
@@ -130,6 +132,7 @@ impl Settings {
             .set_default("request_timeout_ms", 30_000)?
             .set_default("cors_allowed_origins", "")?
             .set_default("shutdown_grace_seconds", 30)?
+            .set_default("http_workers", 0)?
             .set_default("log_format", "text")?
             .add_source(config::File::with_name(config_file).required(false))
             .add_source(config::Environment::default())
@@ -297,9 +300,27 @@ impl Settings {
     }
 
     /// Pool size and wait limit.
-    pub fn pool_options(&self) -> PoolOptions {
+    /// How many HTTP worker threads serve requests.
+    pub fn http_workers(&self) -> usize {
+        match self.http_workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            workers => workers,
+        }
+    }
+
+    /// The pool of each HTTP worker: `DB_POOL_SIZE` shared out among them
+    /// (rounded up, at least one connection each).
+    pub fn worker_pool_options(&self) -> PoolOptions {
         PoolOptions {
-            max_size: self.db_pool_size,
+            max_size: self.db_pool_size.div_ceil(self.http_workers()).max(1),
+            wait_timeout: Duration::from_millis(self.db_pool_timeout_ms),
+        }
+    }
+
+    /// A pool of one connection, for background tasks.
+    pub fn single_connection_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_size: 1,
             wait_timeout: Duration::from_millis(self.db_pool_timeout_ms),
         }
     }

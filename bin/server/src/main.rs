@@ -9,6 +9,8 @@ mod config;
 mod seed;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use actix_web::HttpServer;
 use anyhow::Context;
@@ -126,25 +128,39 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!(%migration, schema = settings.schema(), "applied migration");
     }
 
-    let pool = pool::build_pool(&connect, settings.pool_options());
-    let store = Store::new(pool.clone());
-    spawn_day_totals_compaction(store.clone());
+    let workers = settings.http_workers();
+    let stores = Store::per_worker(
+        (0..workers)
+            .map(|_| pool::build_pool(&connect, settings.worker_pool_options()))
+            .collect(),
+    );
+    let all_pools = stores[0].clone();
+    spawn_day_totals_compaction(Store::new(pool::build_pool(
+        &connect,
+        settings.single_connection_options(),
+    )));
     let api = settings.api_config();
     let metrics = Metrics::new();
 
-    let server =
-        HttpServer::new(move || oms_http::app(store.clone(), api.clone(), metrics.clone()))
-            .bind((settings.host.as_str(), settings.port))
-            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?
-            .shutdown_timeout(settings.shutdown_grace_seconds)
-            .run();
+    // actix-web calls the factory once on each worker's thread; each takes the
+    // next store, so that every worker keeps to connections of its own.
+    let next_store = Arc::new(AtomicUsize::new(0));
+    let server = HttpServer::new(move || {
+        let store = stores[next_store.fetch_add(1, Ordering::Relaxed) % stores.len()].clone();
+        oms_http::app(store, api.clone(), metrics.clone())
+    })
+    .workers(workers)
+    .bind((settings.host.as_str(), settings.port))
+    .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?
+    .shutdown_timeout(settings.shutdown_grace_seconds)
+    .run();
     tracing::info!(
         address = %format!("http://{}:{}", settings.host, settings.port),
         schema = settings.schema(),
         "oms is serving"
     );
     server.await.context("the server failed")?;
-    pool.close();
+    all_pools.close();
     tracing::info!("oms stopped");
     Ok(())
 }

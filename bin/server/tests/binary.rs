@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{free_port, oms, run_to_end, send, terminate, wait_until_serving};
+use common::{agent, free_port, oms, run_to_end, send, terminate, wait_until_serving};
 use diesel_async::SimpleAsyncConnection;
 use persistence::testing::connect_options;
 use serde_json::json;
@@ -27,6 +27,8 @@ async fn serves_the_api_over_tcp_on_a_database_and_schema_it_creates() {
         ("DB_PASSWORD", password.into()),
         ("PORT", port.to_string()),
         ("LOG_LEVEL", "DEBUG".into()),
+        ("HTTP_WORKERS", "3".into()),
+        ("DB_POOL_SIZE", "5".into()),
     ])
     .spawn()
     .unwrap();
@@ -66,6 +68,17 @@ async fn serves_the_api_over_tcp_on_a_database_and_schema_it_creates() {
     assert_eq!(list["total"], 1);
     let (status, _, missing) = send("GET", &format!("{base}/nothing/here"), None);
     assert_eq!((status, missing["code"].as_str()), (404, Some("NOT_FOUND")));
+    let metrics = agent()
+        .get(&format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        metrics.contains(r#"db_pool_connections{state="max"} 6"#),
+        "DB_POOL_SIZE=5 shared out among 3 workers is 2 connections each: {metrics}"
+    );
 
     terminate(&child);
     let output = child.wait_with_output().unwrap();

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
-use persistence::Pool;
+use persistence::PoolStatus;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
     TextEncoder,
@@ -87,18 +87,17 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// The text exposition, with the pool read now.
-    pub fn render(&self, pool: &Pool) -> String {
-        let status = pool.status();
+    /// The text exposition, with the pools read now.
+    pub fn render(&self, status: PoolStatus) -> String {
         let gauge = |state: &str, value: usize| {
             self.pool
                 .with_label_values(&[state])
                 .set(i64::try_from(value).unwrap_or(i64::MAX));
         };
         gauge("size", status.size);
-        gauge("idle", status.available);
+        gauge("idle", status.idle);
         gauge("waiting", status.waiting);
-        gauge("max", status.max_size);
+        gauge("max", status.max);
         let mut text = Vec::new();
         // Encoding into memory cannot fail for well-formed metrics.
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut text);
@@ -119,5 +118,5 @@ pub async fn metrics(
 ) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render(store.pool()))
+        .body(metrics.render(store.status()))
 }

@@ -27,5 +27,5 @@ pub use diesel_async::AsyncPgConnection;
 pub use error::{Entity, StoreError};
 pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};
 pub use pool::{ConnectOptions, Pool, PoolOptions};
-pub use store::Store;
+pub use store::{PoolStatus, Store};
 pub use tls::{SslMode, TlsError, TlsOptions};

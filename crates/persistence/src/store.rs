@@ -1,6 +1,8 @@
 //! The pool together with the operations, for callers that want a result
 //! rather than a connection.
 
+use std::sync::Arc;
+
 use deadpool::managed::Object;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolableConnection};
 use diesel_async::AsyncPgConnection;
@@ -18,6 +20,8 @@ type Connection = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// Every pool of the process (this one included), for [`Store::status`].
+    all_pools: Arc<[Pool]>,
 }
 
 impl std::fmt::Debug for Store {
@@ -28,15 +32,60 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// How the connections of every pool are used, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open.
+    pub size: usize,
+    /// Open connections not in use.
+    pub idle: usize,
+    /// Callers waiting for a connection.
+    pub waiting: usize,
+    /// Most connections that may be open.
+    pub max: usize,
+}
+
 impl Store {
     /// Wraps a pool.
     pub fn new(pool: Pool) -> Self {
-        Self { pool }
+        Self {
+            all_pools: Arc::from([pool.clone()]),
+            pool,
+        }
     }
 
-    /// The underlying pool.
-    pub fn pool(&self) -> &Pool {
-        &self.pool
+    /// One store per pool, each reporting the status of all of them. For a
+    /// server whose worker threads each keep connections of their own: a
+    /// connection's I/O runs on the thread that opened it, so a worker that only
+    /// uses its own connections never wakes another thread to reach PostgreSQL.
+    pub fn per_worker(pools: Vec<Pool>) -> Vec<Self> {
+        let all_pools: Arc<[Pool]> = pools.into();
+        all_pools
+            .iter()
+            .map(|pool| Self {
+                pool: pool.clone(),
+                all_pools: all_pools.clone(),
+            })
+            .collect()
+    }
+
+    /// The connections of every pool, summed.
+    pub fn status(&self) -> PoolStatus {
+        self.all_pools
+            .iter()
+            .map(Pool::status)
+            .fold(PoolStatus::default(), |sum, status| PoolStatus {
+                size: sum.size + status.size,
+                idle: sum.idle + status.available,
+                waiting: sum.waiting + status.waiting,
+                max: sum.max + status.max_size,
+            })
+    }
+
+    /// Closes every pool: waiting callers fail, connections are dropped when
+    /// returned.
+    pub fn close(&self) {
+        self.all_pools.iter().for_each(Pool::close);
     }
 
     async fn conn(&self) -> Result<Connection, StoreError> {
