@@ -47,6 +47,8 @@ pub struct Settings {
     pub shutdown_grace_seconds: u64,
     /// HTTP worker threads; 0 means one per CPU core.
     http_workers: usize,
+    /// Most products kept in memory; 0 turns the cache off.
+    pub product_cache_size: usize,
     log_format: String,
 }
 
@@ -133,6 +135,7 @@ impl Settings {
             .set_default("cors_allowed_origins", "")?
             .set_default("shutdown_grace_seconds", 30)?
             .set_default("http_workers", 0)?
+            .set_default("product_cache_size", 100_000)?
             .set_default("log_format", "text")?
             .add_source(config::File::with_name(config_file).required(false))
             .add_source(config::Environment::default())

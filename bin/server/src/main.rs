@@ -11,11 +11,12 @@ mod seed;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::HttpServer;
 use anyhow::Context;
 use oms_http::{ApiConfig, Metrics};
-use persistence::{pool, setup, Store};
+use persistence::{pool, product_cache, setup, ProductCache, Store};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
@@ -129,11 +130,23 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
 
     let workers = settings.http_workers();
-    let stores = Store::per_worker(
+    let mut stores = Store::per_worker(
         (0..workers)
             .map(|_| pool::build_pool(&connect, settings.worker_pool_options()))
             .collect(),
     );
+    if settings.product_cache_size > 0 {
+        let cache = ProductCache::new(settings.product_cache_size);
+        actix_web::rt::spawn(product_cache::listen(
+            cache.clone(),
+            connect.clone(),
+            Duration::from_secs(1),
+        ));
+        stores = stores
+            .into_iter()
+            .map(|store| store.with_product_cache(cache.clone()))
+            .collect();
+    }
     let all_pools = stores[0].clone();
     spawn_day_totals_compaction(Store::new(pool::build_pool(
         &connect,

@@ -6,6 +6,8 @@
 //! * [`pool`]: the connection pool and its per-connection settings.
 //! * [`users`], [`products`], [`orders`]: queries and transactions; each takes a
 //!   connection so it can be composed inside a caller's transaction.
+//! * [`product_cache`]: products kept in memory, forgotten when PostgreSQL notifies
+//!   that they changed.
 //! * [`Store`]: the pool plus those operations, for callers that just want a result.
 //! * [`StoreError`]: every failure, classified once by kind.
 
@@ -13,6 +15,7 @@ pub mod error;
 pub mod models;
 pub mod orders;
 pub mod pool;
+pub mod product_cache;
 pub mod products;
 pub mod schema;
 pub mod seed;
@@ -27,5 +30,6 @@ pub use diesel_async::AsyncPgConnection;
 pub use error::{Entity, StoreError};
 pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};
 pub use pool::{ConnectOptions, Pool, PoolOptions};
+pub use product_cache::ProductCache;
 pub use store::{PoolStatus, Store};
 pub use tls::{SslMode, TlsError, TlsOptions};

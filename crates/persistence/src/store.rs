@@ -12,7 +12,7 @@ use domain::{
 };
 
 use crate::models::{OrderDetails, OrderPage, Page, Product, User};
-use crate::{orders, products, users, Pool, StoreError};
+use crate::{orders, products, users, Pool, ProductCache, StoreError};
 
 type Connection = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
 
@@ -22,6 +22,7 @@ pub struct Store {
     pool: Pool,
     /// Every pool of the process (this one included), for [`Store::status`].
     all_pools: Arc<[Pool]>,
+    products: Option<Arc<ProductCache>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -51,6 +52,17 @@ impl Store {
         Self {
             all_pools: Arc::from([pool.clone()]),
             pool,
+            products: None,
+        }
+    }
+
+    /// Answers [`Store::get_product`] from `cache` when it can, and keeps it
+    /// current with this store's own product changes.
+    #[must_use]
+    pub fn with_product_cache(self, cache: Arc<ProductCache>) -> Self {
+        Self {
+            products: Some(cache),
+            ..self
         }
     }
 
@@ -65,6 +77,7 @@ impl Store {
             .map(|pool| Self {
                 pool: pool.clone(),
                 all_pools: all_pools.clone(),
+                products: None,
             })
             .collect()
     }
@@ -148,10 +161,25 @@ impl Store {
             .await
     }
 
-    /// See [`products::get`].
+    /// See [`products::get`]; from the product cache, if any, when it holds
+    /// the product.
     pub async fn get_product(&self, id: ProductId) -> Result<Product, StoreError> {
-        self.with_conn(async |conn| products::get(conn, id).await)
-            .await
+        let Some(cache) = &self.products else {
+            return self
+                .with_conn(async |conn| products::get(conn, id).await)
+                .await;
+        };
+        if let Some(product) = cache.get(id.get()) {
+            return Ok(product);
+        }
+        let started = cache.read_started();
+        let product = self
+            .with_conn(async |conn| products::get(conn, id).await)
+            .await?;
+        if let Some(started) = started {
+            cache.keep(product.clone(), started);
+        }
+        Ok(product)
     }
 
     /// See [`products::create`].
@@ -166,8 +194,15 @@ impl Store {
         id: ProductId,
         changes: &ProductChanges,
     ) -> Result<Product, StoreError> {
-        self.with_conn(async |conn| products::update(conn, id, changes).await)
-            .await
+        let updated = self
+            .with_conn(async |conn| products::update(conn, id, changes).await)
+            .await;
+        // The change's notice will also arrive, but this store's callers must
+        // see their own change at once.
+        if let Some(cache) = &self.products {
+            cache.forget([id.get()]);
+        }
+        updated
     }
 
     /// See [`orders::list`].

@@ -1,0 +1,134 @@
+//! The product cache never answers with a product that a committed change has
+//! replaced, once that change's notice can have arrived — whoever made it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel_async::SimpleAsyncConnection;
+use domain::{Cents, ProductChanges, ProductId};
+use persistence::product_cache::listen;
+use persistence::testing::TestDatabase;
+use persistence::{ProductCache, Store, StoreError};
+
+/// How long a condition may take to come true before the test gives up.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !condition().await {
+        assert!(started.elapsed() < PATIENCE, "never true: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A database with products 1 (price 100) and 2 (price 200), and a store over
+/// it with a cache that is listening.
+async fn cached_store(retry: Duration) -> (TestDatabase, Store, Arc<ProductCache>) {
+    let db = TestDatabase::new().await;
+    db.connect()
+        .await
+        .batch_execute(
+            "INSERT INTO products (id, name, price_cents) VALUES (1, 'Lamp', 100), (2, 'Desk', 200)",
+        )
+        .await
+        .unwrap();
+    let cache = ProductCache::new(100);
+    tokio::spawn(listen(cache.clone(), db.options().clone(), retry));
+    eventually("the cache listens", async || cache.is_listening()).await;
+    let store = Store::new(db.pool(2)).with_product_cache(cache.clone());
+    (db, store, cache)
+}
+
+async fn price(store: &Store, id: i64) -> Result<i64, StoreError> {
+    Ok(store.get_product(ProductId::new(id)).await?.price_cents)
+}
+
+#[tokio::test]
+async fn changes_made_with_plain_sql_reach_the_cache() {
+    let (db, store, cache) = cached_store(Duration::from_millis(50)).await;
+    assert_eq!(price(&store, 1).await.unwrap(), 100);
+    assert_eq!(price(&store, 2).await.unwrap(), 200);
+    assert!(cache.get(1).is_some(), "a product read is kept");
+
+    let mut other_program = db.connect().await;
+    other_program
+        .batch_execute("UPDATE products SET price_cents = 250 WHERE id = 1")
+        .await
+        .unwrap();
+    eventually("the new price is read", async || {
+        price(&store, 1).await.unwrap() == 250
+    })
+    .await;
+    assert_eq!(
+        cache.get(2).map(|product| product.price_cents),
+        Some(200),
+        "an unchanged product stays"
+    );
+
+    other_program
+        .batch_execute("DELETE FROM products WHERE id = 2")
+        .await
+        .unwrap();
+    eventually("a deleted product is gone", async || {
+        matches!(price(&store, 2).await, Err(StoreError::NotFound { .. }))
+    })
+    .await;
+
+    other_program
+        .batch_execute("TRUNCATE products CASCADE")
+        .await
+        .unwrap();
+    eventually("a truncated table empties the cache", async || {
+        matches!(price(&store, 1).await, Err(StoreError::NotFound { .. }))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_change_through_the_store_is_read_back_at_once() {
+    let (_db, store, _cache) = cached_store(Duration::from_millis(50)).await;
+    assert_eq!(price(&store, 1).await.unwrap(), 100);
+    store
+        .update_product(
+            ProductId::new(1),
+            &ProductChanges::new(None, Some(Cents::new(999))).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(price(&store, 1).await.unwrap(), 999);
+}
+
+#[tokio::test]
+async fn changes_missed_while_not_listening_are_never_served() {
+    let (db, store, cache) = cached_store(Duration::from_secs(2)).await;
+    assert_eq!(price(&store, 1).await.unwrap(), 100);
+
+    let mut admin = db.connect().await;
+    admin
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE application_name = 'oms product changes' AND datname = current_database()",
+        )
+        .await
+        .unwrap();
+    eventually("the cache notices the lost connection", async || {
+        !cache.is_listening()
+    })
+    .await;
+    admin
+        .batch_execute("UPDATE products SET price_cents = 300 WHERE id = 1")
+        .await
+        .unwrap();
+    assert_eq!(
+        price(&store, 1).await.unwrap(),
+        300,
+        "read from the database"
+    );
+
+    eventually("the cache listens again", async || cache.is_listening()).await;
+    assert_eq!(
+        price(&store, 1).await.unwrap(),
+        300,
+        "the cache starts empty"
+    );
+}
