@@ -60,14 +60,15 @@ fn checked_sum(column: &str) -> diesel::expression::SqlLiteral<Nullable<BigInt>>
 }
 
 /// One page of the orders matching `filter`, newest first, with the count and
-/// totals of every matching order. Two round trips: the page and the totals
-/// together, then the lines of the page's orders.
+/// totals of every matching order. With a product or user filter, one round
+/// trip; otherwise two: the page and the totals together, then the lines of the
+/// page's orders.
 pub async fn list(
     conn: &AsyncPgConnection,
     filter: &OrderFilter,
     paging: Paging,
 ) -> Result<OrderPage, StoreError> {
-    let (page, totals) = if let Some(product_id) = filter.product_id {
+    let (orders, totals) = if let Some(product_id) = filter.product_id {
         driven_list::<ByProduct>(conn, product_id.get(), filter, paging).await?
     } else if let Some(user_id) = filter.user_id {
         driven_list::<ByUser>(conn, user_id.get(), filter, paging).await?
@@ -82,16 +83,17 @@ pub async fn list(
                 .await
                 .map_err(StoreError::from)
         };
-        try_join!(page, day_totals(conn, filter))?
-    };
-    let ids: Vec<i64> = page.iter().map(|(order, _)| order.id).collect();
-    let items = if ids.is_empty() {
-        Vec::new()
-    } else {
-        items_of(conn, &ids).await?
+        let (page, totals) = try_join!(page, day_totals(conn, filter))?;
+        let ids: Vec<i64> = page.iter().map(|(order, _)| order.id).collect();
+        let items = if ids.is_empty() {
+            Vec::new()
+        } else {
+            items_of(conn, &ids).await?
+        };
+        (assemble(page, items)?, totals)
     };
     Ok(OrderPage {
-        orders: assemble(page, items)?,
+        orders,
         total: totals.orders,
         total_amount_cents: totals.amount,
         total_quantity: totals.quantity,
@@ -120,20 +122,21 @@ impl Driver for ByUser {
     const CONDITION: &'static str = "o.user_id = (";
 }
 
-/// The page and totals of the orders of a product (or of a user), with any other
-/// filter, in one prepared statement: planning the query cost as much as running
-/// it. The matching orders are few, so the window aggregates (computed before
-/// LIMIT) give the count and sums of every match with the page. The other filters
-/// are optional parameters; whatever they are, the best plan starts from the
-/// product's lines (or the user's orders), so one plan serves them all. Only a page
-/// past the end has no row to carry the totals; they are then summed apart.
+/// The page (with its orders' lines) and totals of the orders of a product (or
+/// of a user), with any other filter, in one prepared statement: planning the
+/// query cost as much as running it. The matching orders are few, so the window
+/// aggregates (computed before LIMIT) give the count and sums of every match with
+/// the page. The other filters are optional parameters; whatever they are, the
+/// best plan starts from the product's lines (or the user's orders), so one plan
+/// serves them all. Only a page past the end has no row to carry the totals; they
+/// are then summed apart.
 async fn driven_list<D: Driver + 'static>(
     conn: &AsyncPgConnection,
     driver_id: i64,
     filter: &OrderFilter,
     paging: Paging,
-) -> Result<(Vec<(OrderRow, String)>, Totals), StoreError> {
-    let rows: Vec<DrivenRow> = DrivenList::<D> {
+) -> Result<(Vec<OrderDetails>, Totals), StoreError> {
+    let rows: Vec<ListedLine> = DrivenList::<D> {
         driver: std::marker::PhantomData,
         driver_id,
         status: filter.status.map(OrderStatus::as_str),
@@ -146,28 +149,13 @@ async fn driven_list<D: Driver + 'static>(
     .load(&mut &*conn)
     .await?;
     let totals = match <[_]>::first(&rows) {
-        Some(row) => Totals::from_sums((Some(row.matched), row.amount, row.quantity))?,
+        Some(row) => {
+            Totals::from_sums((Some(row.matched), row.matched_amount, row.matched_quantity))?
+        }
         None if paging.offset() == 0 => Totals::default(),
         None => exact_totals(conn, filter).await?,
     };
-    let page = rows
-        .into_iter()
-        .map(|row| {
-            (
-                OrderRow {
-                    id: row.id,
-                    user_id: row.user_id,
-                    status: row.status,
-                    created_at: row.created_at,
-                    updated_at: row.updated_at,
-                    total_amount_cents: row.total_amount_cents,
-                    total_quantity: row.total_quantity,
-                },
-                row.full_name,
-            )
-        })
-        .collect();
-    Ok((page, totals))
+    Ok((fold_lines(rows.into_iter().map(|row| row.line))?, totals))
 }
 
 /// [`driven_list`]'s statement, static (per driver) so that it stays prepared.
@@ -195,12 +183,12 @@ impl<D> Query for DrivenList<'_, D> {
 impl<D: Driver> QueryFragment<Pg> for DrivenList<'_, D> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
-            "SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at, o.total_amount_cents, \
-             o.total_quantity, u.full_name, count(*) OVER () AS matched, \
+            "WITH page AS (SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at, \
+             o.total_amount_cents, o.total_quantity, u.full_name, count(*) OVER () AS matched, \
              CASE WHEN sum(o.total_amount_cents) OVER () <= 9223372036854775807 \
-                  THEN (sum(o.total_amount_cents) OVER ())::bigint END AS amount, \
+                  THEN (sum(o.total_amount_cents) OVER ())::bigint END AS matched_amount, \
              CASE WHEN sum(o.total_quantity) OVER () <= 9223372036854775807 \
-                  THEN (sum(o.total_quantity) OVER ())::bigint END AS quantity \
+                  THEN (sum(o.total_quantity) OVER ())::bigint END AS matched_quantity \
              FROM orders o JOIN users u ON u.id = o.user_id WHERE ",
         );
         out.push_sql(D::CONDITION);
@@ -225,36 +213,28 @@ impl<D: Driver> QueryFragment<Pg> for DrivenList<'_, D> {
         out.push_bind_param::<BigInt, _>(&self.limit)?;
         out.push_sql(" OFFSET ");
         out.push_bind_param::<BigInt, _>(&self.offset)?;
+        out.push_sql(
+            ") SELECT page.*, i.id AS item_id, i.product_id, i.quantity, \
+             i.price_cents_at_purchase, p.name AS product_name \
+             FROM page LEFT JOIN order_items i ON i.order_id = page.id \
+             LEFT JOIN products p ON p.id = i.product_id \
+             ORDER BY page.created_at DESC, page.id DESC, i.id",
+        );
         Ok(())
     }
 }
 
-/// A row of [`DrivenList`]: an order, its user's name, and the totals of every
-/// match.
+/// A row of [`DrivenList`]: an order's line, and the totals of every match.
 #[derive(QueryableByName)]
-struct DrivenRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = BigInt)]
-    user_id: i64,
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: chrono::DateTime<chrono::Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    updated_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[diesel(sql_type = BigInt)]
-    total_amount_cents: i64,
-    #[diesel(sql_type = BigInt)]
-    total_quantity: i64,
-    #[diesel(sql_type = Text)]
-    full_name: String,
+struct ListedLine {
+    #[diesel(embed)]
+    line: OrderLine,
     #[diesel(sql_type = BigInt)]
     matched: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    amount: Option<i64>,
+    matched_amount: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    quantity: Option<i64>,
+    matched_quantity: Option<i64>,
 }
 
 /// Count and sums of a set of orders.
@@ -658,36 +638,175 @@ struct Placement {
 }
 
 /// Moves the order to status `to` if its life cycle allows it; asking for the
-/// status it already has changes nothing. The write is a compare-and-set on the
-/// status that was read, so concurrent changes cannot skip a rule: when another
-/// change lands first, the decision is made again on the new state.
+/// status it already has changes nothing. One statement, so one round trip: a
+/// conditional `UPDATE` (only from the states `to` may be reached from), and the
+/// order as it is then, with its lines. PostgreSQL re-checks the condition on
+/// the newest version of the row, so concurrent changes cannot skip a rule; when
+/// nothing moved although the order, as read, allowed the move, another change
+/// landed in between and the decision is made again on the new state.
 pub async fn change_status(
     conn: &AsyncPgConnection,
     id: OrderId,
     to: OrderStatus,
 ) -> Result<OrderDetails, StoreError> {
+    let from: Vec<&str> = to.reachable_from().map(OrderStatus::as_str).collect();
     loop {
-        let mut order = get(conn, id).await?;
-        let StatusChange::Moves { from, to } = order.status.change_to(to)? else {
-            return Ok(order);
-        };
-        let changed_at = diesel::update(
-            orders::table
-                .filter(orders::id.eq(id.get()))
-                .filter(orders::status.eq(from.as_str())),
-        )
-        .set((
-            orders::status.eq(to.as_str()),
-            orders::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(orders::updated_at)
-        .get_result::<Option<chrono::DateTime<chrono::Utc>>>(&mut &*conn)
-        .await
-        .optional()?;
-        if let Some(changed_at) = changed_at {
-            order.status = to;
-            order.updated_at = changed_at;
+        let rows: Vec<ChangedLine> = ChangeStatus {
+            id: id.get(),
+            to: to.as_str(),
+            from: &from,
+        }
+        .load(&mut &*conn)
+        .await?;
+        let moved = <[_]>::first(&rows).is_some_and(|row| row.moved);
+        let order = fold_lines(rows.into_iter().map(|row| row.line))?
+            .pop()
+            .ok_or_else(|| StoreError::not_found(Entity::Order, id.get()))?;
+        if moved {
             return Ok(order);
         }
+        match order.status.change_to(to)? {
+            StatusChange::Unchanged => return Ok(order),
+            StatusChange::Moves { .. } => continue,
+        }
     }
+}
+
+/// [`change_status`]'s statement, static so that it stays prepared.
+#[derive(Debug, Clone, Copy)]
+struct ChangeStatus<'a> {
+    id: i64,
+    to: &'a str,
+    from: &'a [&'a str],
+}
+
+impl QueryId for ChangeStatus<'_> {
+    type QueryId = ChangeStatus<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for ChangeStatus<'_> {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for ChangeStatus<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH moved AS (UPDATE orders SET status = ");
+        out.push_bind_param::<Text, _>(&self.to)?;
+        out.push_sql(", updated_at = now() WHERE id = ");
+        out.push_bind_param::<BigInt, _>(&self.id)?;
+        out.push_sql(" AND status = ANY(");
+        out.push_bind_param::<Array<Text>, _>(&self.from)?;
+        out.push_sql(
+            ") RETURNING id, user_id, status, created_at, updated_at, total_amount_cents, \
+             total_quantity), \
+             target AS (SELECT moved.*, true AS moved FROM moved \
+             UNION ALL \
+             SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at, \
+             o.total_amount_cents, o.total_quantity, false FROM orders o WHERE o.id = ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.id)?;
+        out.push_sql(
+            " AND NOT EXISTS (SELECT FROM moved)) \
+             SELECT t.id, t.user_id, t.status, t.created_at, t.updated_at, t.total_amount_cents, \
+             t.total_quantity, t.moved, u.full_name, i.id AS item_id, i.product_id, i.quantity, \
+             i.price_cents_at_purchase, p.name AS product_name \
+             FROM target t JOIN users u ON u.id = t.user_id \
+             LEFT JOIN order_items i ON i.order_id = t.id \
+             LEFT JOIN products p ON p.id = i.product_id \
+             ORDER BY i.id",
+        );
+        Ok(())
+    }
+}
+
+/// A row of [`ChangeStatus`]: a line of the order, and whether it moved.
+#[derive(QueryableByName)]
+struct ChangedLine {
+    #[diesel(embed)]
+    line: OrderLine,
+    #[diesel(sql_type = Bool)]
+    moved: bool,
+}
+
+/// An order with its user's name and one of its lines (none for an order
+/// without lines): statements that return whole orders return one such row per
+/// line, the rows of an order together and its lines in id order.
+#[derive(QueryableByName)]
+struct OrderLine {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[diesel(sql_type = BigInt)]
+    total_amount_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    total_quantity: i64,
+    #[diesel(sql_type = Text)]
+    full_name: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    item_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    product_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    quantity: Option<i32>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    price_cents_at_purchase: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    product_name: Option<String>,
+}
+
+/// Puts orders together from their [`OrderLine`] rows, keeping their order.
+fn fold_lines(rows: impl IntoIterator<Item = OrderLine>) -> Result<Vec<OrderDetails>, StoreError> {
+    let mut orders: Vec<OrderDetails> = Vec::new();
+    for row in rows {
+        let item = match (
+            row.item_id,
+            row.product_id,
+            row.quantity,
+            row.price_cents_at_purchase,
+            row.product_name,
+        ) {
+            (Some(id), Some(product_id), Some(quantity), Some(price), Some(product_name)) => {
+                Some(ItemDetails {
+                    id,
+                    order_id: row.id,
+                    product_id,
+                    product_name,
+                    quantity,
+                    price_cents_at_purchase: price,
+                })
+            }
+            (None, ..) => None,
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "a line of order {} has no product",
+                    row.id
+                )))
+            }
+        };
+        match orders.last_mut() {
+            Some(order) if order.id == row.id => order.items.extend(item),
+            _ => orders.push(details(
+                OrderRow {
+                    id: row.id,
+                    user_id: row.user_id,
+                    status: row.status,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                    total_amount_cents: row.total_amount_cents,
+                    total_quantity: row.total_quantity,
+                },
+                row.full_name,
+                item.into_iter().collect(),
+            )?),
+        }
+    }
+    Ok(orders)
 }
