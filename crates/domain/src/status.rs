@@ -83,21 +83,6 @@ impl OrderStatus {
         )
     }
 
-    /// The states an order may move to `self` from (never `self` itself).
-    ///
-    /// ```
-    /// use domain::OrderStatus;
-    ///
-    /// let from: Vec<_> = OrderStatus::Cancelled.reachable_from().collect();
-    /// assert_eq!(from, [OrderStatus::Pending, OrderStatus::Paid]);
-    /// assert_eq!(OrderStatus::Pending.reachable_from().count(), 0);
-    /// ```
-    pub fn reachable_from(self) -> impl Iterator<Item = Self> {
-        Self::ALL
-            .into_iter()
-            .filter(move |from| from.can_become(self))
-    }
-
     /// Decides what asking for `next` means for an order in state `self`.
     ///
     /// ```
@@ -182,18 +167,6 @@ mod tests {
                     assert_eq!(result, Err(TransitionError { from, to }), "{from}->{to}");
                 }
             }
-        }
-    }
-
-    #[test]
-    fn reachable_from_lists_exactly_the_allowed_origins() {
-        for to in OrderStatus::ALL {
-            let expected: Vec<OrderStatus> = ALLOWED
-                .iter()
-                .filter(|(_, next)| *next == to)
-                .map(|(from, _)| *from)
-                .collect();
-            assert_eq!(to.reachable_from().collect::<Vec<_>>(), expected, "{to}");
         }
     }
 

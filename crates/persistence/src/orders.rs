@@ -434,19 +434,44 @@ fn details(
     })
 }
 
-/// The order with this id, with its lines. One round trip.
+/// The order with this id, with its user's name and its lines: one statement.
 pub async fn get(conn: &AsyncPgConnection, id: OrderId) -> Result<OrderDetails, StoreError> {
-    let ids = [id.get()];
-    let order = orders::table
-        .inner_join(users::table)
-        .filter(orders::id.eq(id.get()))
-        .select((OrderRow::as_select(), users::full_name))
-        .load::<(OrderRow, String)>(&mut &*conn);
-    let items = items_of(conn, &ids);
-    let (order, items) = try_join!(order, items)?;
-    assemble(order, items)?
+    let rows: Vec<OrderLine> = OrderById { id: id.get() }.load(&mut &*conn).await?;
+    fold_lines(rows)?
         .pop()
         .ok_or_else(|| StoreError::not_found(Entity::Order, id.get()))
+}
+
+/// [`get`]'s statement, static so that it stays prepared.
+#[derive(Debug, Clone, Copy)]
+struct OrderById {
+    id: i64,
+}
+
+impl QueryId for OrderById {
+    type QueryId = OrderById;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for OrderById {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for OrderById {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at, o.total_amount_cents, \
+             o.total_quantity, u.full_name, i.id AS item_id, i.product_id, i.quantity, \
+             i.price_cents_at_purchase, p.name AS product_name \
+             FROM orders o JOIN users u ON u.id = o.user_id \
+             LEFT JOIN order_items i ON i.order_id = o.id \
+             LEFT JOIN products p ON p.id = i.product_id \
+             WHERE o.id = ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.id)?;
+        out.push_sql(" ORDER BY i.id");
+        Ok(())
+    }
 }
 
 /// Places an order with one statement, so in one transaction and one round trip:
@@ -638,95 +663,40 @@ struct Placement {
 }
 
 /// Moves the order to status `to` if its life cycle allows it; asking for the
-/// status it already has changes nothing. One statement, so one round trip: a
-/// conditional `UPDATE` (only from the states `to` may be reached from), and the
-/// order as it is then, with its lines. PostgreSQL re-checks the condition on
-/// the newest version of the row, so concurrent changes cannot skip a rule; when
-/// nothing moved although the order, as read, allowed the move, another change
-/// landed in between and the decision is made again on the new state.
+/// status it already has changes nothing (and writes nothing: an `UPDATE`, even
+/// one that matches no row, would run the day-totals trigger). The order is read
+/// in one statement; a move is then written with a compare-and-set on the status
+/// that was read, so concurrent changes cannot skip a rule: when another change
+/// lands first, the decision is made again on the new state.
 pub async fn change_status(
     conn: &AsyncPgConnection,
     id: OrderId,
     to: OrderStatus,
 ) -> Result<OrderDetails, StoreError> {
-    let from: Vec<&str> = to.reachable_from().map(OrderStatus::as_str).collect();
     loop {
-        let rows: Vec<ChangedLine> = ChangeStatus {
-            id: id.get(),
-            to: to.as_str(),
-            from: &from,
-        }
-        .load(&mut &*conn)
-        .await?;
-        let moved = <[_]>::first(&rows).is_some_and(|row| row.moved);
-        let order = fold_lines(rows.into_iter().map(|row| row.line))?
-            .pop()
-            .ok_or_else(|| StoreError::not_found(Entity::Order, id.get()))?;
-        if moved {
+        let mut order = get(conn, id).await?;
+        let StatusChange::Moves { from, to } = order.status.change_to(to)? else {
+            return Ok(order);
+        };
+        let changed_at = diesel::update(
+            orders::table
+                .filter(orders::id.eq(id.get()))
+                .filter(orders::status.eq(from.as_str())),
+        )
+        .set((
+            orders::status.eq(to.as_str()),
+            orders::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(orders::updated_at)
+        .get_result::<Option<chrono::DateTime<chrono::Utc>>>(&mut &*conn)
+        .await
+        .optional()?;
+        if let Some(changed_at) = changed_at {
+            order.status = to;
+            order.updated_at = changed_at;
             return Ok(order);
         }
-        match order.status.change_to(to)? {
-            StatusChange::Unchanged => return Ok(order),
-            StatusChange::Moves { .. } => continue,
-        }
     }
-}
-
-/// [`change_status`]'s statement, static so that it stays prepared.
-#[derive(Debug, Clone, Copy)]
-struct ChangeStatus<'a> {
-    id: i64,
-    to: &'a str,
-    from: &'a [&'a str],
-}
-
-impl QueryId for ChangeStatus<'_> {
-    type QueryId = ChangeStatus<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for ChangeStatus<'_> {
-    type SqlType = Untyped;
-}
-
-impl QueryFragment<Pg> for ChangeStatus<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("WITH moved AS (UPDATE orders SET status = ");
-        out.push_bind_param::<Text, _>(&self.to)?;
-        out.push_sql(", updated_at = now() WHERE id = ");
-        out.push_bind_param::<BigInt, _>(&self.id)?;
-        out.push_sql(" AND status = ANY(");
-        out.push_bind_param::<Array<Text>, _>(&self.from)?;
-        out.push_sql(
-            ") RETURNING id, user_id, status, created_at, updated_at, total_amount_cents, \
-             total_quantity), \
-             target AS (SELECT moved.*, true AS moved FROM moved \
-             UNION ALL \
-             SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at, \
-             o.total_amount_cents, o.total_quantity, false FROM orders o WHERE o.id = ",
-        );
-        out.push_bind_param::<BigInt, _>(&self.id)?;
-        out.push_sql(
-            " AND NOT EXISTS (SELECT FROM moved)) \
-             SELECT t.id, t.user_id, t.status, t.created_at, t.updated_at, t.total_amount_cents, \
-             t.total_quantity, t.moved, u.full_name, i.id AS item_id, i.product_id, i.quantity, \
-             i.price_cents_at_purchase, p.name AS product_name \
-             FROM target t JOIN users u ON u.id = t.user_id \
-             LEFT JOIN order_items i ON i.order_id = t.id \
-             LEFT JOIN products p ON p.id = i.product_id \
-             ORDER BY i.id",
-        );
-        Ok(())
-    }
-}
-
-/// A row of [`ChangeStatus`]: a line of the order, and whether it moved.
-#[derive(QueryableByName)]
-struct ChangedLine {
-    #[diesel(embed)]
-    line: OrderLine,
-    #[diesel(sql_type = Bool)]
-    moved: bool,
 }
 
 /// An order with its user's name and one of its lines (none for an order
