@@ -616,7 +616,8 @@ verdict AS (
            coalesce(sum(quantity::numeric * price_cents), 0) <= 9223372036854775807 AS fits,
            sum(quantity::numeric * price_cents) AS amount,
            sum(quantity) AS quantity,
-           -- The totals are written with the order: the lines' trigger need not add them.
+           -- The totals and the day-totals change are written with the order: the
+           -- triggers on orders and order_items need not add them.
            set_config('oms.order_totals_written', 'on', true) AS totals_written
       FROM priced
 ),
@@ -626,6 +627,11 @@ new_order AS (
       FROM verdict, params
      WHERE verdict.user_name IS NOT NULL AND cardinality(verdict.missing) = 0 AND verdict.fits
     RETURNING id, created_at
+),
+day_change AS (
+    INSERT INTO order_day_totals_pending (status, day, orders, amount_cents, quantity)
+    SELECT params.status, (new_order.created_at AT TIME ZONE 'UTC')::date, 1, verdict.amount, verdict.quantity
+      FROM new_order, params, verdict
 ),
 new_items AS (
     INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
