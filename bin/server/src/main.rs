@@ -147,7 +147,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             .map(|store| store.with_product_cache(cache.clone()))
             .collect();
     }
-    let all_pools = stores[0].clone();
+    // Any store can close every worker's pool at the end.
+    let closer = stores[0].clone();
     spawn_day_totals_compaction(Store::new(pool::build_pool(
         &connect,
         settings.single_connection_options(),
@@ -173,7 +174,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         "oms is serving"
     );
     server.await.context("the server failed")?;
-    all_pools.close();
+    closer.close();
     tracing::info!("oms stopped");
     Ok(())
 }

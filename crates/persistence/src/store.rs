@@ -164,19 +164,15 @@ impl Store {
     /// See [`products::get`]; from the product cache, if any, when it holds
     /// the product.
     pub async fn get_product(&self, id: ProductId) -> Result<Product, StoreError> {
-        let Some(cache) = &self.products else {
-            return self
-                .with_conn(async |conn| products::get(conn, id).await)
-                .await;
-        };
-        if let Some(product) = cache.get(id.get()) {
+        let cache = self.products.as_deref();
+        if let Some(product) = cache.and_then(|cache| cache.get(id.get())) {
             return Ok(product);
         }
-        let started = cache.read_started();
+        let started = cache.and_then(ProductCache::read_started);
         let product = self
             .with_conn(async |conn| products::get(conn, id).await)
             .await?;
-        if let Some(started) = started {
+        if let (Some(cache), Some(started)) = (cache, started) {
             cache.keep(product.clone(), started);
         }
         Ok(product)
