@@ -148,6 +148,7 @@ async fn every_filter_alone_and_combined_matches_an_independent_computation() {
 
     let day = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
     let exact = orders[24].created_at;
+    let exact_product = orders[24].lines[0].product;
     let cases: Vec<(String, Predicate)> = vec![
         (String::new(), Box::new(|_| true)),
         ("status=paid".into(), Box::new(|o| o.status == "paid")),
@@ -188,6 +189,24 @@ async fn every_filter_alone_and_combined_matches_an_independent_computation() {
                 (exact + Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%%2B02:00")
             ),
             Box::new(move |o| o.created_at >= exact),
+        ),
+        (
+            "product_id=3&start_date=2024-01-15&end_date=2024-02-10".into(),
+            Box::new(move |o| {
+                o.lines.iter().any(|l| l.product == 3)
+                    && o.created_at >= day(2024, 1, 15)
+                    && o.created_at < day(2024, 2, 11)
+            }),
+        ),
+        (
+            format!(
+                "product_id={1}&start_date={0}&end_date={0}",
+                exact.format("%Y-%m-%dT%H:%M:%SZ"),
+                exact_product
+            ),
+            Box::new(move |o| {
+                o.created_at == exact && o.lines.iter().any(|l| l.product == exact_product)
+            }),
         ),
         (
             "status=paid&user_id=2".into(),
@@ -281,6 +300,11 @@ async fn date_bounds_are_inclusive_and_plain_dates_cover_whole_days() {
         .await
         .expect(200);
     assert_eq!(ids(&to_the_microsecond), vec![60]);
+    let of_a_product = app
+        .get("/orders?product_id=3&end_date=2024-01-31T23:59:59.999999Z&start_date=2024-01-31T23:59:59.999999Z")
+        .await
+        .expect(200);
+    assert_eq!(ids(&of_a_product), vec![60]);
 }
 
 #[actix_web::test]

@@ -101,17 +101,34 @@ pub async fn list(
 }
 
 /// Which few orders a list starts from, when a filter names a product or a user.
-trait Driver: Send + Sync {
-    /// The condition, up to the driving id's parameter.
-    const CONDITION: &'static str;
+trait Driver: Sized + Send + Sync {
+    /// Pushes the condition on `o` (the orders) that picks the driving orders.
+    fn push_condition<'b>(
+        list: &'b DrivenList<'_, Self>,
+        out: &mut AstPass<'_, 'b, Pg>,
+    ) -> QueryResult<()>;
 }
 
-/// Orders that contain a product.
+/// Orders that contain a product: one range of the index on the lines' product
+/// and copy of their order's date (open-ended bounds when a date is not given,
+/// so that one plan serves every request).
 #[derive(Debug, Clone, Copy)]
 struct ByProduct;
 
 impl Driver for ByProduct {
-    const CONDITION: &'static str = "o.id IN (SELECT order_id FROM order_items WHERE product_id = ";
+    fn push_condition<'b>(
+        list: &'b DrivenList<'_, Self>,
+        out: &mut AstPass<'_, 'b, Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("o.id IN (SELECT order_id FROM order_items WHERE product_id = ");
+        out.push_bind_param::<BigInt, _>(&list.driver_id)?;
+        out.push_sql(" AND order_created_at >= coalesce(");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&list.created_from)?;
+        out.push_sql("::timestamptz, '-infinity') AND order_created_at < coalesce(");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&list.created_before)?;
+        out.push_sql("::timestamptz, 'infinity'))");
+        Ok(())
+    }
 }
 
 /// Orders of a user.
@@ -119,7 +136,14 @@ impl Driver for ByProduct {
 struct ByUser;
 
 impl Driver for ByUser {
-    const CONDITION: &'static str = "o.user_id = (";
+    fn push_condition<'b>(
+        list: &'b DrivenList<'_, Self>,
+        out: &mut AstPass<'_, 'b, Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("o.user_id = ");
+        out.push_bind_param::<BigInt, _>(&list.driver_id)?;
+        Ok(())
+    }
 }
 
 /// The page (with its orders' lines) and totals of the orders of a product (or
@@ -128,8 +152,9 @@ impl Driver for ByUser {
 /// aggregates (computed before LIMIT) give the count and sums of every match with
 /// the page. The other filters are optional parameters; whatever they are, the
 /// best plan starts from the product's lines (or the user's orders), so one plan
-/// serves them all. Only a page past the end has no row to carry the totals; they
-/// are then summed apart.
+/// serves them all. Users' names are looked up for the page's orders only. Only
+/// a page past the end has no row to carry the totals; they are then summed
+/// apart.
 async fn driven_list<D: Driver + 'static>(
     conn: &AsyncPgConnection,
     driver_id: i64,
@@ -184,16 +209,15 @@ impl<D: Driver> QueryFragment<Pg> for DrivenList<'_, D> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH page AS (SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at, \
-             o.total_amount_cents, o.total_quantity, u.full_name, count(*) OVER () AS matched, \
+             o.total_amount_cents, o.total_quantity, count(*) OVER () AS matched, \
              CASE WHEN sum(o.total_amount_cents) OVER () <= 9223372036854775807 \
                   THEN (sum(o.total_amount_cents) OVER ())::bigint END AS matched_amount, \
              CASE WHEN sum(o.total_quantity) OVER () <= 9223372036854775807 \
                   THEN (sum(o.total_quantity) OVER ())::bigint END AS matched_quantity \
-             FROM orders o JOIN users u ON u.id = o.user_id WHERE ",
+             FROM orders o WHERE ",
         );
-        out.push_sql(D::CONDITION);
-        out.push_bind_param::<BigInt, _>(&self.driver_id)?;
-        out.push_sql(") AND (");
+        D::push_condition(self, &mut out)?;
+        out.push_sql(" AND (");
         out.push_bind_param::<Nullable<Text>, _>(&self.status)?;
         out.push_sql("::text IS NULL OR o.status = ");
         out.push_bind_param::<Nullable<Text>, _>(&self.status)?;
@@ -214,9 +238,10 @@ impl<D: Driver> QueryFragment<Pg> for DrivenList<'_, D> {
         out.push_sql(" OFFSET ");
         out.push_bind_param::<BigInt, _>(&self.offset)?;
         out.push_sql(
-            ") SELECT page.*, i.id AS item_id, i.product_id, i.quantity, \
+            ") SELECT page.*, u.full_name, i.id AS item_id, i.product_id, i.quantity, \
              i.price_cents_at_purchase, p.name AS product_name \
-             FROM page LEFT JOIN order_items i ON i.order_id = page.id \
+             FROM page JOIN users u ON u.id = page.user_id \
+             LEFT JOIN order_items i ON i.order_id = page.id \
              LEFT JOIN products p ON p.id = i.product_id \
              ORDER BY page.created_at DESC, page.id DESC, i.id",
         );
@@ -616,8 +641,9 @@ verdict AS (
            coalesce(sum(quantity::numeric * price_cents), 0) <= 9223372036854775807 AS fits,
            sum(quantity::numeric * price_cents) AS amount,
            sum(quantity) AS quantity,
-           -- The totals and the day-totals change are written with the order: the
-           -- triggers on orders and order_items need not add them.
+           -- The totals, the day-totals change and the lines' copy of the order's
+           -- date are written here: the triggers on orders and order_items need
+           -- not add them.
            set_config('oms.order_totals_written', 'on', true) AS totals_written
       FROM priced
 ),
@@ -634,8 +660,8 @@ day_change AS (
       FROM new_order, params, verdict
 ),
 new_items AS (
-    INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
-    SELECT new_order.id, priced.product_id, priced.quantity, priced.price_cents
+    INSERT INTO order_items (order_id, order_created_at, product_id, quantity, price_cents_at_purchase)
+    SELECT new_order.id, new_order.created_at, priced.product_id, priced.quantity, priced.price_cents
       FROM new_order, priced
      ORDER BY priced.n
     RETURNING id

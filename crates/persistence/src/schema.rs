@@ -28,6 +28,7 @@ diesel::table! {
         product_id -> Int8,
         quantity -> Int4,
         price_cents_at_purchase -> Int8,
+        order_created_at -> Timestamptz,
     }
 }
 

@@ -199,12 +199,12 @@ fn chunk_statement(direct_totals: bool) -> String {
                               AS created_at
                    FROM generate_series($1::bigint, $2::bigint) AS i) o
              JOIN totals t ON t.order_id = o.id
-             RETURNING 1
+             RETURNING id, created_at
          )
-         INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
-         SELECT order_id, product_id, quantity, price_cents
-         FROM lines, (SELECT count(*) FROM new_orders) AS written
-         ORDER BY order_id, k",
+         INSERT INTO order_items (order_id, order_created_at, product_id, quantity, price_cents_at_purchase)
+         SELECT lines.order_id, new_orders.created_at, lines.product_id, lines.quantity, lines.price_cents
+         FROM lines JOIN new_orders ON new_orders.id = lines.order_id
+         ORDER BY lines.order_id, lines.k",
         offset = hash("i", 6),
         quantity = hash("i * 8 + k", 8),
         lines = hash("i", 9),

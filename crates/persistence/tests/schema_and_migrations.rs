@@ -4,7 +4,9 @@ mod common;
 
 use std::process::Command;
 
-use common::{count, DAY_TOTALS_DISAGREEING, ORDERS_WITH_WRONG_TOTALS};
+use common::{
+    count, DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
+};
 use diesel_async::SimpleAsyncConnection;
 use persistence::setup;
 use persistence::testing::TestDatabase;
@@ -115,6 +117,7 @@ async fn an_existing_seed_database_is_adopted_in_place_with_totals_backfilled() 
     );
     assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
     assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0);
+    assert_eq!(count(&mut conn, LINES_WITH_WRONG_ORDER_DATE).await, 0);
     assert_eq!(
         count(
             &mut conn,
@@ -149,7 +152,7 @@ async fn an_existing_seed_database_is_adopted_in_place_with_totals_backfilled() 
 }
 
 #[tokio::test]
-async fn rows_written_with_plain_sql_keep_stored_totals_right() {
+async fn rows_written_with_plain_sql_keep_stored_totals_and_line_dates_right() {
     let db = TestDatabase::new().await;
     let mut conn = db.connect().await;
     conn.batch_execute(
@@ -220,12 +223,17 @@ async fn rows_written_with_plain_sql_keep_stored_totals_right() {
         "UPDATE orders SET created_at = created_at - interval '3 days'",
         "INSERT INTO orders (id, user_id, status, created_at) SELECT 100 + i, 1, 'paid', timestamptz '2024-05-01' + i * interval '7 hours' FROM generate_series(1, 50) i",
         "INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase) SELECT 100 + i, 1 + i % 2, 1 + i % 3, 250 FROM generate_series(1, 50) i",
+        "UPDATE orders SET created_at = created_at + interval '40 days' WHERE id % 3 = 0",
+        "UPDATE order_items SET order_id = 101 WHERE order_id = 102",
+        "UPDATE order_items SET order_created_at = '2001-01-01' WHERE order_id = 103",
+        "INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase, order_created_at) VALUES (104, 1, 1, 250, '2001-01-01')",
         "DELETE FROM order_items WHERE order_id > 140",
         "DELETE FROM orders WHERE id > 140",
     ] {
         conn.batch_execute(statement).await.unwrap();
         assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0, "{statement}");
         assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0, "{statement}");
+        assert_eq!(count(&mut conn, LINES_WITH_WRONG_ORDER_DATE).await, 0, "{statement}");
         conn.batch_execute("SELECT order_day_totals_compact()").await.unwrap();
         assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0, "compacted after {statement}");
         assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM order_day_totals_pending").await, 0);

@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::{count, DAY_TOTALS_DISAGREEING, ORDERS_WITH_WRONG_TOTALS};
+use common::{
+    count, DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
+};
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use persistence::seed::{fill, Sizes, ORDER_CHUNK};
@@ -63,6 +65,7 @@ async fn the_same_sizes_give_the_same_consistent_data() {
     );
     assert_eq!(count(&mut first, ORDERS_WITH_WRONG_TOTALS).await, 0);
     assert_eq!(count(&mut first, DAY_TOTALS_DISAGREEING).await, 0);
+    assert_eq!(count(&mut first, LINES_WITH_WRONG_ORDER_DATE).await, 0);
     assert_eq!(
         count(&mut first, "SELECT count(*) AS n FROM orders WHERE status <> (CASE WHEN id % 10 < 4 THEN 'paid' WHEN id % 10 < 7 THEN 'shipped' WHEN id % 10 < 9 THEN 'pending' ELSE 'cancelled' END)").await,
         0

@@ -214,11 +214,16 @@ where
     }
 
     /// How many (status, day) pairs the day totals get wrong, against a full
-    /// recomputation, plus how many orders have wrong stored totals: 0 when the
-    /// fast paths agree with the slow ones.
+    /// recomputation, plus how many orders have wrong stored totals and how many
+    /// lines a wrong copy of their order's date: 0 when the fast paths agree with
+    /// the slow ones.
     pub async fn disagreements(&self) -> i64 {
-        use persistence::testing::{DAY_TOTALS_DISAGREEING, ORDERS_WITH_WRONG_TOTALS};
-        self.scalar(DAY_TOTALS_DISAGREEING).await + self.scalar(ORDERS_WITH_WRONG_TOTALS).await
+        use persistence::testing::{
+            DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
+        };
+        self.scalar(DAY_TOTALS_DISAGREEING).await
+            + self.scalar(ORDERS_WITH_WRONG_TOTALS).await
+            + self.scalar(LINES_WITH_WRONG_ORDER_DATE).await
     }
 
     /// Runs a query returning one bigint column `n`.

@@ -28,6 +28,12 @@ pub const ORDERS_WITH_WRONG_TOTALS: &str = "SELECT count(*) AS n FROM orders o
     WHERE o.total_amount_cents <> coalesce(s.amount, 0)
        OR o.total_quantity <> coalesce(s.quantity, 0)";
 
+/// Counts the lines whose copy of their order's date differs from the order's
+/// `created_at` (as column `n`); 0 when every copy is right.
+pub const LINES_WITH_WRONG_ORDER_DATE: &str = "SELECT count(*) AS n FROM order_items i
+    JOIN orders o ON o.id = i.order_id
+    WHERE i.order_created_at <> o.created_at";
+
 /// Counts the (status, day) pairs where `order_day_totals` disagrees with a full
 /// recomputation from `orders` (as column `n`); 0 when the fast path is right.
 pub const DAY_TOTALS_DISAGREEING: &str = "SELECT count(*) AS n FROM (
