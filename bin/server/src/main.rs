@@ -87,19 +87,32 @@ fn init_logging(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Folds the day totals' pending changes every second, so list totals stay a
-/// read of a few thousand rows however fast orders arrive. A failure (the database
-/// is away) is retried at the next tick.
+/// read of a few thousand rows however fast orders arrive, and vacuums the pending
+/// table once [`VACUUM_PENDING_AFTER`] changes have been folded, so it stays a few
+/// pages long. A failure (the database is away) is retried at the next tick.
 fn spawn_day_totals_compaction(store: Store) {
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut folded_since_vacuum = 0;
         loop {
             tick.tick().await;
-            if let Err(error) = store.compact_day_totals().await {
-                tracing::debug!(%error, "day totals compaction skipped");
+            match store.compact_day_totals().await {
+                Ok(folded) => folded_since_vacuum += folded,
+                Err(error) => tracing::debug!(%error, "day totals compaction skipped"),
+            }
+            if folded_since_vacuum >= VACUUM_PENDING_AFTER {
+                match store.vacuum_day_totals_pending().await {
+                    Ok(()) => folded_since_vacuum = 0,
+                    Err(error) => tracing::debug!(%error, "pending day totals not vacuumed"),
+                }
             }
         }
     });
 }
+
+/// Folded day-totals changes (dead rows) after which their table is vacuumed:
+/// about 80 pages.
+const VACUUM_PENDING_AFTER: i64 = 10_000;
 
 fn document(settings: &Settings) -> serde_json::Value {
     oms_http::openapi::Document::build(&ApiConfig::new(&settings.api_v1_prefix)).0

@@ -393,6 +393,19 @@ pub async fn compact_day_totals(conn: &AsyncPgConnection) -> Result<i64, StoreEr
     Ok(row.folded)
 }
 
+/// Reclaims the space of the pending day-totals changes that were folded. Readers
+/// scan that table whole, empty pages included, and autovacuum may be busy for
+/// minutes with the large tables after a bulk load (45 MB of folded changes made
+/// each status list 17 ms slower at 10 M orders).
+pub async fn vacuum_day_totals_pending(conn: &AsyncPgConnection) -> Result<(), StoreError> {
+    diesel_async::SimpleAsyncConnection::batch_execute(
+        &mut &*conn,
+        "VACUUM order_day_totals_pending",
+    )
+    .await?;
+    Ok(())
+}
+
 /// The totals of the matching orders, summed from the orders themselves.
 async fn exact_totals(
     conn: &AsyncPgConnection,

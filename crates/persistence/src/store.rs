@@ -229,6 +229,12 @@ impl Store {
             .await
     }
 
+    /// See [`orders::vacuum_day_totals_pending`].
+    pub async fn vacuum_day_totals_pending(&self) -> Result<(), StoreError> {
+        self.with_conn(async |conn| orders::vacuum_day_totals_pending(conn).await)
+            .await
+    }
+
     /// See [`orders::change_status`].
     pub async fn change_order_status(
         &self,

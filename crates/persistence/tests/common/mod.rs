@@ -1,4 +1,5 @@
-#![allow(dead_code)]
+// Each test binary uses a part of these helpers.
+#![allow(dead_code, unused_imports)]
 
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
