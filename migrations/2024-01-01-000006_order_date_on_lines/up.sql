@@ -19,10 +19,18 @@ UPDATE order_items i
 
 ALTER TABLE order_items ALTER COLUMN order_created_at SET NOT NULL;
 
+-- A line of a missing order is refused here, with the error its foreign key would
+-- give at the end of the statement, rather than as a NULL order_created_at.
 CREATE FUNCTION order_items_take_order_date() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    NEW.order_created_at := (SELECT created_at FROM orders WHERE id = NEW.order_id);
+    SELECT created_at INTO NEW.order_created_at FROM orders WHERE id = NEW.order_id;
+    IF NOT FOUND THEN
+        RAISE foreign_key_violation USING
+            MESSAGE = 'insert or update on table "order_items" violates foreign key constraint "order_items_order_id_fkey"',
+            DETAIL = format('Key (order_id)=(%s) is not present in table "orders".', NEW.order_id),
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, CONSTRAINT = 'order_items_order_id_fkey';
+    END IF;
     RETURN NEW;
 END $$;
 

@@ -269,4 +269,31 @@ async fn the_database_enforces_the_contract_rules() {
     ] {
         assert!(conn.batch_execute(rejected).await.is_err(), "accepted: {rejected}");
     }
+    // A line of a missing order is refused as its foreign key says, whether it is
+    // written there or moved there.
+    conn.batch_execute(
+        "INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase) VALUES (1, 1, 1, 5)",
+    )
+    .await
+    .unwrap();
+    for orphan in [
+        "INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase) VALUES (99, 1, 1, 5)",
+        "UPDATE order_items SET order_id = 99",
+    ] {
+        match conn.batch_execute(orphan).await {
+            Err(diesel::result::Error::DatabaseError(kind, info)) => {
+                assert!(
+                    matches!(kind, diesel::result::DatabaseErrorKind::ForeignKeyViolation),
+                    "{orphan}: {kind:?}"
+                );
+                assert_eq!(
+                    info.constraint_name(),
+                    Some("order_items_order_id_fkey"),
+                    "{orphan}"
+                );
+                assert_eq!(info.table_name(), Some("order_items"), "{orphan}");
+            }
+            other => panic!("{orphan}: {other:?}"),
+        }
+    }
 }
