@@ -39,13 +39,18 @@ macro_rules! matching_orders {
             query = query.filter(orders::created_at.lt(before));
         }
         if let Some(product_id) = filter.product_id {
-            query = query.filter(
-                orders::id.eq_any(
-                    order_items::table
-                        .filter(order_items::product_id.eq(product_id.get()))
-                        .select(order_items::order_id),
-                ),
-            );
+            // As in `ByProduct`: one range of the lines' (product, order date) index.
+            let mut lines = order_items::table
+                .filter(order_items::product_id.eq(product_id.get()))
+                .select(order_items::order_id)
+                .into_boxed();
+            if let Some(from) = filter.created_from {
+                lines = lines.filter(order_items::order_created_at.ge(from));
+            }
+            if let Some(before) = filter.created_before {
+                lines = lines.filter(order_items::order_created_at.lt(before));
+            }
+            query = query.filter(orders::id.eq_any(lines));
         }
         query
     }};
