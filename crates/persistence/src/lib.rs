@@ -14,6 +14,8 @@
 pub mod error;
 pub mod models;
 pub mod orders;
+mod placer;
+pub mod placing;
 pub mod pool;
 pub mod product_cache;
 pub mod products;

@@ -12,6 +12,7 @@ use domain::{
 };
 
 use crate::models::{OrderDetails, OrderPage, Page, Product, User};
+use crate::placer::Placer;
 use crate::{orders, products, users, Pool, ProductCache, StoreError};
 
 type Connection = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
@@ -23,6 +24,7 @@ pub struct Store {
     /// Every pool of the process (this one included), for [`Store::status`].
     all_pools: Arc<[Pool]>,
     products: Option<Arc<ProductCache>>,
+    placer: Arc<Placer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -51,6 +53,7 @@ impl Store {
     pub fn new(pool: Pool) -> Self {
         Self {
             all_pools: Arc::from([pool.clone()]),
+            placer: placer_for(&pool),
             pool,
             products: None,
         }
@@ -78,6 +81,7 @@ impl Store {
                 pool: pool.clone(),
                 all_pools: all_pools.clone(),
                 products: None,
+                placer: placer_for(pool),
             })
             .collect()
     }
@@ -101,24 +105,11 @@ impl Store {
         self.all_pools.iter().for_each(Pool::close);
     }
 
-    async fn conn(&self) -> Result<Connection, StoreError> {
-        Ok(self.pool.get().await?)
-    }
-
-    /// Runs `operation` on a pooled connection. A database error that leaves the
-    /// connection closed (the server shut down or was restarted under it) means the
-    /// database is unavailable, whatever error the server sent first.
     async fn with_conn<T>(
         &self,
         operation: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn().await?;
-        match operation(&mut conn).await {
-            Err(StoreError::Database(error)) if conn.is_broken() => {
-                Err(StoreError::Unavailable(Box::new(error)))
-            }
-            other => other,
-        }
+        with_conn(&self.pool, operation).await
     }
 
     /// Checks that a pooled connection answers a trivial query.
@@ -217,10 +208,10 @@ impl Store {
             .await
     }
 
-    /// See [`orders::create`].
+    /// Places an order (see [`crate::placing::place`]), in one statement with the
+    /// other orders being placed through this store at the same time.
     pub async fn create_order(&self, order: &NewOrder) -> Result<OrderDetails, StoreError> {
-        self.with_conn(async |conn| orders::create(conn, order).await)
-            .await
+        self.placer.place(order.clone()).await
     }
 
     /// See [`orders::compact_day_totals`].
@@ -244,4 +235,26 @@ impl Store {
         self.with_conn(async |conn| orders::change_status(conn, id, to).await)
             .await
     }
+}
+
+/// Runs `operation` on a connection from `pool`. A database error that leaves
+/// the connection closed (the server shut down or was restarted under it) means
+/// the database is unavailable, whatever error the server sent first.
+pub(crate) async fn with_conn<T>(
+    pool: &Pool,
+    operation: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut conn: Connection = pool.get().await?;
+    match operation(&mut conn).await {
+        Err(StoreError::Database(error)) if conn.is_broken() => {
+            Err(StoreError::Unavailable(Box::new(error)))
+        }
+        other => other,
+    }
+}
+
+/// The placer of orders through `pool`: half its connections (at least one)
+/// may place orders at a time, so that reads still find connections free.
+fn placer_for(pool: &Pool) -> Arc<Placer> {
+    Placer::new(pool.clone(), pool.status().max_size.div_ceil(2))
 }

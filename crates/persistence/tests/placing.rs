@@ -1,0 +1,151 @@
+//! Orders placed together in one statement: each is accepted or refused on its
+//! own, and what is written is what each was answered.
+
+mod common;
+
+use common::{
+    count, DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
+};
+use diesel_async::SimpleAsyncConnection;
+use domain::{LineRequest, NewOrder, OrderStatus, ProductId, Quantity, UserId};
+use futures_util::future::join_all;
+use persistence::testing::TestDatabase;
+use persistence::{placing, Entity, OrderDetails, Store, StoreError};
+
+const CATALOGUE: &str = "
+    INSERT INTO users (id, email, full_name) VALUES
+        (1, 'ada@example.com', 'Ada'), (2, 'bob@example.com', 'Bob'), (3, 'cy@example.com', 'Cy');
+    INSERT INTO products (id, name, price_cents) VALUES
+        (1, 'Pen', 150), (2, 'Ink', 999), (3, 'Gold', 9223372036854775807);";
+
+fn order(user: i64, status: Option<OrderStatus>, lines: &[(i64, i32)]) -> NewOrder {
+    let lines = lines
+        .iter()
+        .map(|&(product, quantity)| LineRequest {
+            product_id: ProductId::new(product),
+            quantity: Quantity::new(quantity.into()).unwrap(),
+        })
+        .collect();
+    NewOrder::new(UserId::new(user), status, lines).unwrap()
+}
+
+/// (product, quantity, unit price) of each line, in line id order.
+fn lines_of(placed: &OrderDetails) -> Vec<(i64, i32, i64)> {
+    placed
+        .items
+        .iter()
+        .map(|item| (item.product_id, item.quantity, item.price_cents_at_purchase))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_order_of_a_batch_is_accepted_or_refused_on_its_own() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    conn.batch_execute(CATALOGUE).await.unwrap();
+    let batch = [
+        order(1, None, &[(2, 3), (1, 1), (2, 1)]),
+        order(404, None, &[(7, 1)]),
+        order(2, None, &[(9, 1), (1, 1), (8, 2), (9, 1)]),
+        order(2, None, &[(3, 2)]),
+        order(3, Some(OrderStatus::Paid), &[(1, 4)]),
+    ];
+
+    let outcomes = placing::place(&conn, &batch).await.unwrap();
+
+    let [first, no_user, no_products, too_dear, last] = outcomes.try_into().unwrap();
+    let (first, last) = (first.unwrap(), last.unwrap());
+    assert_eq!(
+        (first.user_name.as_str(), lines_of(&first)),
+        ("Ada", vec![(2, 3, 999), (1, 1, 150), (2, 1, 999)])
+    );
+    assert_eq!(
+        (first.totals.amount.get(), first.totals.quantity),
+        (4 * 999 + 150, 5)
+    );
+    assert!(first.items.windows(2).all(|pair| pair[0].id < pair[1].id));
+    assert_eq!(
+        (last.user_name.as_str(), last.status, lines_of(&last)),
+        ("Cy", OrderStatus::Paid, vec![(1, 4, 150)])
+    );
+    assert!(first.id < last.id, "ids are drawn in batch order");
+    assert!(matches!(
+        no_user,
+        Err(StoreError::NotFound { entity: Entity::User, ids }) if ids == [404]
+    ));
+    assert!(matches!(
+        no_products,
+        Err(StoreError::NotFound { entity: Entity::Product, ids }) if ids == [8, 9]
+    ));
+    assert!(matches!(too_dear, Err(StoreError::Overflow)));
+
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM orders").await,
+        2
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM order_items").await,
+        4
+    );
+    assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
+    assert_eq!(count(&mut conn, LINES_WITH_WRONG_ORDER_DATE).await, 0);
+    let store = Store::new(db.pool(1));
+    store.compact_day_totals().await.unwrap();
+    assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0);
+}
+
+#[tokio::test]
+async fn an_order_the_database_refuses_fails_alone_when_placed_with_others() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    conn.batch_execute(CATALOGUE).await.unwrap();
+    // Another program's rule that only the database knows: Cy may not order.
+    conn.batch_execute(
+        "CREATE FUNCTION refuse_cy() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'Cy may not order'; END $$;
+         CREATE TRIGGER refuse_cy BEFORE INSERT ON orders
+             FOR EACH ROW WHEN (NEW.user_id = 3) EXECUTE FUNCTION refuse_cy();",
+    )
+    .await
+    .unwrap();
+    // One connection: while one statement runs, the other orders queue and
+    // are placed together.
+    let store = Store::new(db.pool(1));
+    let orders: Vec<NewOrder> = (0..40)
+        .map(|i| order(if i == 20 { 3 } else { 1 + i % 2 }, None, &[(1, 1), (2, 1)]))
+        .collect();
+
+    let outcomes = join_all(orders.iter().map(|order| store.create_order(order))).await;
+
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Err(StoreError::Database(_)) if i == 20 => {}
+            Ok(placed) if i != 20 => assert_eq!(lines_of(placed), [(1, 1, 150), (2, 1, 999)]),
+            other => panic!("order {i}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM orders").await,
+        39
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM orders WHERE user_id = 3"
+        )
+        .await,
+        0
+    );
+    assert!(
+        count(
+            &mut conn,
+            "SELECT count(DISTINCT created_at) AS n FROM orders"
+        )
+        .await
+            < 39,
+        "the orders were placed in shared statements"
+    );
+    assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
+    store.compact_day_totals().await.unwrap();
+    assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0);
+}
