@@ -25,6 +25,7 @@ pub struct Settings {
     database_url: Option<SecretString>,
     db_sslmode: Option<String>,
     db_sslrootcert: Option<String>,
+    /// Connections the API opens at most; 0 means two per CPU core.
     db_pool_size: usize,
     db_pool_timeout_ms: u64,
     db_statement_timeout_ms: u64,
@@ -122,7 +123,7 @@ impl Settings {
             .set_default("db_user", "postgres")?
             .set_default("db_password", "")?
             .set_default("db_schema", "public")?
-            .set_default("db_pool_size", 8)?
+            .set_default("db_pool_size", 0)?
             .set_default("db_pool_timeout_ms", 2000)?
             .set_default("db_statement_timeout_ms", 5000)?
             .set_default("api_v1_prefix", "/api/v1")?
@@ -155,9 +156,6 @@ impl Settings {
         }
         if self.db_schema.trim().is_empty() {
             bail!("invalid configuration: DB_SCHEMA must not be empty");
-        }
-        if self.db_pool_size == 0 {
-            bail!("invalid configuration: DB_POOL_SIZE must be at least 1");
         }
         if self.max_body_bytes == 0 {
             bail!("invalid configuration: MAX_BODY_BYTES must be at least 1");
@@ -302,7 +300,6 @@ impl Settings {
         })
     }
 
-    /// Pool size and wait limit.
     /// How many HTTP worker threads serve requests.
     pub fn http_workers(&self) -> usize {
         match self.http_workers {
@@ -311,11 +308,22 @@ impl Settings {
         }
     }
 
-    /// The pool of each HTTP worker: `DB_POOL_SIZE` shared out among them
-    /// (rounded up, at least one connection each).
+    /// Connections the API opens at most. Two per core by default: on two
+    /// cores, eight connections left PostgreSQL's backends, the HTTP workers
+    /// and the clients competing for the CPU, and a request now and then
+    /// waited 100–250 ms for its turn (docs/PERFORMANCE.md).
+    fn db_pool_size(&self) -> usize {
+        match self.db_pool_size {
+            0 => 2 * std::thread::available_parallelism().map_or(1, usize::from),
+            size => size,
+        }
+    }
+
+    /// The pool of each HTTP worker: the API's connections shared out among
+    /// them (rounded up, at least one connection each).
     pub fn worker_pool_options(&self) -> PoolOptions {
         PoolOptions {
-            max_size: self.db_pool_size.div_ceil(self.http_workers()).max(1),
+            max_size: self.db_pool_size().div_ceil(self.http_workers()).max(1),
             wait_timeout: Duration::from_millis(self.db_pool_timeout_ms),
         }
     }

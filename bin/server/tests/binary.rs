@@ -134,7 +134,7 @@ fn invalid_configuration_is_a_clear_error() {
         ("PORT", "eighty", "port"),
         ("DB_PORT", "-1", "db_port"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
-        ("DB_POOL_SIZE", "0", "DB_POOL_SIZE"),
+        ("DB_POOL_SIZE", "many", "db_pool_size"),
         (
             "DATABASE_URL",
             "postgres://host:notaport/db",

@@ -100,6 +100,39 @@ impl ProductCache {
         state.products.insert(product.id, product);
     }
 
+    /// Keeps `products`, read since `started`, as far as there is room, unless
+    /// something was removed meanwhile.
+    fn keep_all(&self, products: Vec<Product>, started: Generation) {
+        let mut state = self.write();
+        if !state.listening || state.generation != started.0 {
+            return;
+        }
+        let room = self.capacity.saturating_sub(state.products.len());
+        for product in products.into_iter().take(room) {
+            state.products.insert(product.id, product);
+        }
+    }
+
+    /// Reads as many products as the cache may keep, so that a server that has
+    /// just started (or started listening again) does not send a query for each
+    /// product it is first asked for: at 100,000 products, those misses queued
+    /// for the pool and held requests for up to two seconds.
+    async fn fill(&self, conn: &mut AsyncPgConnection) {
+        let Some(started) = self.read_started() else {
+            return;
+        };
+        if self.capacity == 0 {
+            return;
+        }
+        match crate::products::first(conn, self.capacity).await {
+            Ok(products) => self.keep_all(products, started),
+            Err(error) => tracing::debug!(
+                error = %crate::error::error_chain(&error),
+                "cannot read the products into the cache"
+            ),
+        }
+    }
+
     /// Forgets these products.
     pub fn forget(&self, ids: impl IntoIterator<Item = i64>) {
         let mut state = self.write();
@@ -155,6 +188,9 @@ pub async fn listen(cache: Arc<ProductCache>, connect: ConnectOptions, retry: Du
             Ok(mut conn) => {
                 cache.set_listening(true);
                 tracing::debug!("listening for product changes");
+                // Notices that arrive meanwhile wait in the connection and are
+                // applied after.
+                cache.fill(&mut conn).await;
                 let mut notices = std::pin::pin!(conn.notifications_stream());
                 while let Some(Ok(notice)) = notices.next().await {
                     cache.apply(&connect.schema, &notice.payload);

@@ -22,6 +22,16 @@ pub async fn list(conn: &AsyncPgConnection, paging: Paging) -> Result<Page<Produ
     Ok(Page { rows, total })
 }
 
+/// The first `limit` products in id order.
+pub async fn first(conn: &mut AsyncPgConnection, limit: usize) -> Result<Vec<Product>, StoreError> {
+    Ok(products::table
+        .select(Product::as_select())
+        .order(products::id.asc())
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .load(conn)
+        .await?)
+}
+
 /// The product with this id.
 pub async fn get(conn: &mut AsyncPgConnection, id: ProductId) -> Result<Product, StoreError> {
     products::table

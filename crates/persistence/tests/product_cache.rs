@@ -39,6 +39,16 @@ async fn cached_store(retry: Duration) -> (TestDatabase, Store, Arc<ProductCache
     (db, store, cache)
 }
 
+#[tokio::test]
+async fn a_listening_cache_holds_the_products_before_anyone_asks() {
+    let (_db, _store, cache) = cached_store(Duration::from_millis(50)).await;
+    eventually("the products are read in", async || {
+        cache.get(1).map(|p| p.price_cents) == Some(100)
+            && cache.get(2).map(|p| p.price_cents) == Some(200)
+    })
+    .await;
+}
+
 async fn price(store: &Store, id: i64) -> Result<i64, StoreError> {
     Ok(store.get_product(ProductId::new(id)).await?.price_cents)
 }
