@@ -131,16 +131,10 @@ impl Placer {
             ),
             Err(_) => {
                 for (order, reply) in orders.iter().zip(replies) {
-                    let outcome = self
-                        .place_together(std::slice::from_ref(order))
-                        .await
-                        .and_then(|mut outcomes| {
-                            outcomes.pop().unwrap_or_else(|| {
-                                Err(StoreError::Corrupt("an order got no answer".to_owned()))
-                            })
-                        });
-                    // A caller that stopped waiting needs no answer.
-                    let _ = reply.send(outcome);
+                    match self.place_together(std::slice::from_ref(order)).await {
+                        Ok(outcomes) => answer(vec![reply], outcomes),
+                        Err(error) => answer(vec![reply], [Err(error)]),
+                    }
                 }
             }
         }

@@ -85,6 +85,11 @@ impl ProductCache {
     /// Keeps `product`, read since `started`, unless something was removed
     /// meanwhile. When full, an arbitrary product makes room.
     pub fn keep(&self, product: Product, started: Generation) {
+        self.keep_all([product], started);
+    }
+
+    /// Keeps `products`, read since `started`, as [`ProductCache::keep`] does.
+    fn keep_all(&self, products: impl IntoIterator<Item = Product>, started: Generation) {
         if self.capacity == 0 {
             return;
         }
@@ -92,23 +97,12 @@ impl ProductCache {
         if !state.listening || state.generation != started.0 {
             return;
         }
-        if state.products.len() >= self.capacity && !state.products.contains_key(&product.id) {
-            if let Some(&evicted) = state.products.keys().next() {
-                state.products.remove(&evicted);
+        for product in products {
+            if state.products.len() >= self.capacity && !state.products.contains_key(&product.id) {
+                if let Some(&evicted) = state.products.keys().next() {
+                    state.products.remove(&evicted);
+                }
             }
-        }
-        state.products.insert(product.id, product);
-    }
-
-    /// Keeps `products`, read since `started`, as far as there is room, unless
-    /// something was removed meanwhile.
-    fn keep_all(&self, products: Vec<Product>, started: Generation) {
-        let mut state = self.write();
-        if !state.listening || state.generation != started.0 {
-            return;
-        }
-        let room = self.capacity.saturating_sub(state.products.len());
-        for product in products.into_iter().take(room) {
             state.products.insert(product.id, product);
         }
     }
@@ -118,12 +112,12 @@ impl ProductCache {
     /// product it is first asked for: at 100,000 products, those misses queued
     /// for the pool and held requests for up to two seconds.
     async fn fill(&self, conn: &mut AsyncPgConnection) {
-        let Some(started) = self.read_started() else {
-            return;
-        };
         if self.capacity == 0 {
             return;
         }
+        let Some(started) = self.read_started() else {
+            return;
+        };
         match crate::products::first(conn, self.capacity).await {
             Ok(products) => self.keep_all(products, started),
             Err(error) => tracing::debug!(
