@@ -308,13 +308,13 @@ impl Settings {
         }
     }
 
-    /// Connections the API opens at most. Two per core by default: on two
-    /// cores, eight connections left PostgreSQL's backends, the HTTP workers
-    /// and the clients competing for the CPU, and a request now and then
-    /// waited 100–250 ms for its turn (docs/PERFORMANCE.md).
+    /// Connections the API opens at most. One per core by default, for
+    /// PostgreSQL on the same host: with more, its backends outnumber the cores
+    /// they share with the HTTP workers, and the kernel's scheduler left single
+    /// backends waiting up to a second for a core (docs/PERFORMANCE.md).
     fn db_pool_size(&self) -> usize {
         match self.db_pool_size {
-            0 => 2 * std::thread::available_parallelism().map_or(1, usize::from),
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
             size => size,
         }
     }
