@@ -25,7 +25,7 @@ pub struct Settings {
     database_url: Option<SecretString>,
     db_sslmode: Option<String>,
     db_sslrootcert: Option<String>,
-    /// Connections the API opens at most; 0 means two per CPU core.
+    /// Connections the API opens at most; 0 means one per CPU core.
     db_pool_size: usize,
     db_pool_timeout_ms: u64,
     db_statement_timeout_ms: u64,
