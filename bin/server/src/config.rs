@@ -116,7 +116,21 @@ impl Settings {
             Err(error) if error.not_found() => {}
             Err(error) => return Err(error).context("cannot read .env"),
         }
-        let settings: Self = config::Config::builder()
+        let settings: Self = Self::defaults()?
+            .add_source(config::File::with_name(config_file).required(false))
+            .add_source(config::Environment::default())
+            .build()
+            .context("invalid configuration")?
+            .try_deserialize()
+            .context("invalid configuration")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in layer: every setting's default.
+    fn defaults(
+    ) -> Result<config::ConfigBuilder<config::builder::DefaultState>, config::ConfigError> {
+        config::Config::builder()
             .set_default("db_host", "127.0.0.1")?
             .set_default("db_port", 5432)?
             .set_default("db_name", "oms")?
@@ -137,15 +151,7 @@ impl Settings {
             .set_default("shutdown_grace_seconds", 30)?
             .set_default("http_workers", 0)?
             .set_default("product_cache_size", 100_000)?
-            .set_default("log_format", "text")?
-            .add_source(config::File::with_name(config_file).required(false))
-            .add_source(config::Environment::default())
-            .build()
-            .context("invalid configuration")?
-            .try_deserialize()
-            .context("invalid configuration")?;
-        settings.validate()?;
-        Ok(settings)
+            .set_default("log_format", "text")
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -426,6 +432,30 @@ impl Ord for LogLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings_with(overrides: &[(&str, u64)]) -> Settings {
+        let mut builder = Settings::defaults().unwrap();
+        for &(key, value) in overrides {
+            builder = builder.set_override(key, value).unwrap();
+        }
+        builder.build().unwrap().try_deserialize().unwrap()
+    }
+
+    #[test]
+    fn by_default_each_core_has_one_worker_with_one_connection() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let settings = settings_with(&[]);
+        assert_eq!(settings.http_workers(), cores);
+        assert_eq!(settings.worker_pool_options().max_size, 1);
+    }
+
+    #[test]
+    fn a_set_pool_size_is_shared_out_among_the_workers_rounded_up() {
+        let settings = settings_with(&[("db_pool_size", 5), ("http_workers", 2)]);
+        assert_eq!(settings.worker_pool_options().max_size, 3);
+        let settings = settings_with(&[("db_pool_size", 1), ("http_workers", 4)]);
+        assert_eq!(settings.worker_pool_options().max_size, 1);
+    }
 
     #[test]
     fn tls_parameters_are_taken_out_of_the_url() {
