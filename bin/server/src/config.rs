@@ -309,7 +309,7 @@ impl Settings {
     /// How many HTTP worker threads serve requests.
     pub fn http_workers(&self) -> usize {
         match self.http_workers {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            0 => cores(),
             workers => workers,
         }
     }
@@ -320,7 +320,7 @@ impl Settings {
     /// backends waiting up to a second for a core (docs/PERFORMANCE.md).
     fn db_pool_size(&self) -> usize {
         match self.db_pool_size {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            0 => cores(),
             size => size,
         }
     }
@@ -386,6 +386,11 @@ struct UrlTls {
 }
 
 /// Splits `sslmode` and `sslrootcert` off a connection URL's query.
+/// The CPU cores this process may run on (1 when that cannot be told).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 fn split_tls_parameters(url: &str) -> (String, UrlTls) {
     let Some((base, query)) = url.split_once('?') else {
         return (url.to_owned(), UrlTls::default());
@@ -443,9 +448,8 @@ mod tests {
 
     #[test]
     fn by_default_each_core_has_one_worker_with_one_connection() {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let settings = settings_with(&[]);
-        assert_eq!(settings.http_workers(), cores);
+        assert_eq!(settings.http_workers(), cores());
         assert_eq!(settings.worker_pool_options().max_size, 1);
     }
 
