@@ -29,6 +29,9 @@ pub struct Settings {
     db_pool_size: usize,
     db_pool_timeout_ms: u64,
     db_statement_timeout_ms: u64,
+    /// Connections that read the indexes requests use into the caches when the
+    /// server starts; 0 skips it.
+    pub db_warm_connections: usize,
     /// Where the API is mounted.
     pub api_v1_prefix: String,
     /// Verbose logging, whatever `LOG_LEVEL` says.
@@ -140,6 +143,7 @@ impl Settings {
             .set_default("db_pool_size", 0)?
             .set_default("db_pool_timeout_ms", 2000)?
             .set_default("db_statement_timeout_ms", 5000)?
+            .set_default("db_warm_connections", 4)?
             .set_default("api_v1_prefix", "/api/v1")?
             .set_default("debug", false)?
             .set_default("log_level", "INFO")?

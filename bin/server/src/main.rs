@@ -16,7 +16,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use anyhow::Context;
 use oms_http::{ApiConfig, Metrics};
-use persistence::{pool, product_cache, setup, ProductCache, Store};
+use persistence::{pool, product_cache, setup, warm, ProductCache, Store};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
@@ -110,6 +110,44 @@ fn spawn_day_totals_compaction(store: Store) {
     });
 }
 
+/// Reads the indexes requests use into the caches when the server starts, and
+/// again whenever the tables were rewritten (a bulk load), pausing while `api`
+/// serves requests (see [`warm`]). `watch` looks at the tables every few seconds.
+/// A failure only costs speed, so it is logged and tried again.
+fn spawn_warm_ups(
+    connect: persistence::ConnectOptions,
+    connections: usize,
+    api: Store,
+    watch: Store,
+) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        let mut warmed = None;
+        loop {
+            tick.tick().await;
+            let tables = match watch.tables().await {
+                Ok(tables) if Some(tables) != warmed => tables,
+                Ok(_) => continue,
+                Err(error) => {
+                    tracing::debug!(%error, "tables not looked at");
+                    continue;
+                }
+            };
+            match warm::warm(&connect, connections, || api.busy()).await {
+                Ok(done) => {
+                    warmed = Some(tables);
+                    tracing::info!(
+                        entries = done.entries,
+                        seconds = done.elapsed.as_secs_f64(),
+                        "read the indexes requests use into the caches"
+                    );
+                }
+                Err(error) => tracing::warn!(%error, "could not read the indexes into the caches"),
+            }
+        }
+    });
+}
+
 /// Folded day-totals changes (dead rows) after which their table is vacuumed:
 /// about 80 pages.
 const VACUUM_PENDING_AFTER: i64 = 10_000;
@@ -162,10 +200,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     // Any store can close every worker's pool at the end.
     let closer = stores[0].clone();
-    spawn_day_totals_compaction(Store::new(pool::build_pool(
+    let background = Store::new(pool::build_pool(
         &connect,
         settings.single_connection_options(),
-    )));
+    ));
+    spawn_day_totals_compaction(background.clone());
+    if settings.db_warm_connections > 0 {
+        spawn_warm_ups(
+            connect.clone(),
+            settings.db_warm_connections,
+            closer.clone(),
+            background,
+        );
+    }
     let api = settings.api_config();
     let metrics = Metrics::new();
 

@@ -8,6 +8,7 @@
 //!   connection so it can be composed inside a caller's transaction.
 //! * [`product_cache`]: products kept in memory, forgotten when PostgreSQL notifies
 //!   that they changed.
+//! * [`warm`]: reading the indexes requests use into the caches at start.
 //! * [`Store`]: the pool plus those operations, for callers that just want a result.
 //! * [`StoreError`]: every failure, classified once by kind.
 
@@ -27,6 +28,7 @@ mod store;
 pub mod testing;
 pub mod tls;
 pub mod users;
+pub mod warm;
 
 pub use diesel_async::AsyncPgConnection;
 pub use error::{Entity, StoreError};

@@ -13,7 +13,7 @@ use domain::{
 
 use crate::models::{OrderDetails, OrderPage, Page, Product, User};
 use crate::placer::Placer;
-use crate::{orders, products, users, Pool, ProductCache, StoreError};
+use crate::{orders, products, users, warm, Pool, ProductCache, StoreError};
 
 type Connection = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
 
@@ -218,6 +218,17 @@ impl Store {
     pub async fn compact_day_totals(&self) -> Result<i64, StoreError> {
         self.with_conn(async |conn| orders::compact_day_totals(conn).await)
             .await
+    }
+
+    /// See [`warm::tables`].
+    pub async fn tables(&self) -> Result<warm::Tables, StoreError> {
+        self.with_conn(async |conn| warm::tables(conn).await).await
+    }
+
+    /// Whether any request holds or awaits a connection of any pool.
+    pub fn busy(&self) -> bool {
+        let status = self.status();
+        status.size > status.idle || status.waiting > 0
     }
 
     /// See [`orders::vacuum_day_totals_pending`].
