@@ -10,6 +10,7 @@ use persistence::testing::TestDatabase;
 use std::time::{Duration, Instant};
 
 use persistence::warm::{tables, warm};
+use persistence::Store;
 
 #[tokio::test]
 async fn the_warm_up_visits_every_user_order_and_line_through_each_index() {
@@ -95,4 +96,16 @@ async fn rewriting_a_table_changes_what_it_is_stored_in_and_adding_rows_does_not
     .await
     .unwrap();
     assert_eq!(tables(&mut conn).await.unwrap(), after_fill);
+}
+
+#[tokio::test]
+async fn a_store_is_busy_while_a_connection_is_in_use() {
+    let db = TestDatabase::new().await;
+    let pool = db.pool(2);
+    let store = Store::new(pool.clone());
+    assert!(!store.busy());
+    let held = pool.get().await.unwrap();
+    assert!(store.busy());
+    drop(held);
+    assert!(!store.busy());
 }
