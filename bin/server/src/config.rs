@@ -30,7 +30,7 @@ pub struct Settings {
     db_pool_timeout_ms: u64,
     db_statement_timeout_ms: u64,
     /// Connections that read the indexes requests use into the caches when the
-    /// server starts; 0 skips it.
+    /// server starts and after a bulk load; 0 skips it.
     pub db_warm_connections: usize,
     /// Where the API is mounted.
     pub api_v1_prefix: String,
@@ -389,12 +389,12 @@ struct UrlTls {
     root_cert: Option<String>,
 }
 
-/// Splits `sslmode` and `sslrootcert` off a connection URL's query.
 /// The CPU cores this process may run on (1 when that cannot be told).
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
+/// Splits `sslmode` and `sslrootcert` off a connection URL's query.
 fn split_tls_parameters(url: &str) -> (String, UrlTls) {
     let Some((base, query)) = url.split_once('?') else {
         return (url.to_owned(), UrlTls::default());

@@ -8,7 +8,8 @@
 //!   connection so it can be composed inside a caller's transaction.
 //! * [`product_cache`]: products kept in memory, forgotten when PostgreSQL notifies
 //!   that they changed.
-//! * [`warm`]: reading the indexes requests use into the caches at start.
+//! * [`warm`]: reading the indexes requests use into the caches, and telling when
+//!   a bulk load rewrote the tables.
 //! * [`Store`]: the pool plus those operations, for callers that just want a result.
 //! * [`StoreError`]: every failure, classified once by kind.
 

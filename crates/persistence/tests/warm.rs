@@ -4,11 +4,11 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use common::count;
 use persistence::seed::{fill, Sizes};
 use persistence::testing::TestDatabase;
-use std::time::{Duration, Instant};
-
 use persistence::warm::{tables, warm};
 use persistence::Store;
 
