@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use persistence::seed::{self, Sizes};
+use persistence::seed::{self, Progress, Sizes};
 use persistence::setup;
 
 use crate::config::Settings;
@@ -74,13 +74,16 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<()> {
     let bar = ProgressBar::new(u64::try_from(sizes.orders).unwrap_or(0));
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} orders {bar:40} {human_pos}/{human_len} ({per_sec}, {eta} left)",
+            "{spinner} orders {bar:40} {human_pos}/{human_len} ({per_sec}, {eta} left) {msg}",
         )
         .expect("a valid progress template"),
     );
     let started = Instant::now();
-    seed::fill(&mut conn, sizes, |written| {
-        bar.set_position(u64::try_from(written).unwrap_or(0));
+    seed::fill(&mut conn, sizes, |progress| match progress {
+        Progress::Orders(written) => bar.set_position(u64::try_from(written).unwrap_or(0)),
+        Progress::BuildingIndex { number, of } => {
+            bar.set_message(format!("building index {number} of {of}"));
+        }
     })
     .await
     .context("seeding failed")?;

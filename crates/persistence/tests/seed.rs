@@ -7,7 +7,7 @@ use common::{
 };
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use persistence::seed::{fill, Sizes, ORDER_CHUNK};
+use persistence::seed::{fill, Progress, Sizes, ORDER_CHUNK};
 use persistence::testing::TestDatabase;
 
 #[derive(diesel::QueryableByName)]
@@ -40,14 +40,28 @@ async fn the_same_sizes_give_the_same_consistent_data() {
     let (a, b) = (TestDatabase::new().await, TestDatabase::new().await);
     let (mut first, mut second) = (a.connect().await, b.connect().await);
     let mut reported = Vec::new();
-    fill(&mut first, sizes, |written| reported.push(written))
+    fill(&mut first, sizes, |progress| reported.push(progress))
         .await
         .unwrap();
     fill(&mut second, sizes, |_| {}).await.unwrap();
     assert_eq!(
-        reported,
-        [ORDER_CHUNK, ORDER_CHUNK + 7],
+        reported[..2],
+        [
+            Progress::Orders(ORDER_CHUNK),
+            Progress::Orders(ORDER_CHUNK + 7)
+        ],
         "progress after each chunk"
+    );
+    let of = reported.len() - 2;
+    assert!(
+        of >= 1,
+        "the secondary indexes are built again: {reported:?}"
+    );
+    assert_eq!(
+        reported[2..],
+        (1..=of)
+            .map(|number| Progress::BuildingIndex { number, of })
+            .collect::<Vec<_>>()
     );
     assert_eq!(digest(&mut first).await, digest(&mut second).await);
 
@@ -80,4 +94,90 @@ async fn the_same_sizes_give_the_same_consistent_data() {
         count(&mut first, "INSERT INTO users (email, full_name) VALUES ('new@example.com', 'New') RETURNING id AS n").await,
         41
     );
+}
+
+/// Every index of the schema with its full definition, in name order.
+async fn index_definitions(conn: &mut AsyncPgConnection) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Definition {
+        #[diesel(sql_type = Text)]
+        definition: String,
+    }
+    diesel::sql_query(
+        "SELECT indexname || ': ' || indexdef AS definition FROM pg_indexes
+          WHERE schemaname = current_schema() ORDER BY indexname",
+    )
+    .load::<Definition>(conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|d| d.definition)
+    .collect()
+}
+
+#[tokio::test]
+async fn filling_keeps_every_index_as_the_migrations_define_it() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    let migrated = index_definitions(&mut conn).await;
+    assert!(
+        migrated
+            .iter()
+            .any(|d| d.starts_with("orders_user_id_created_at_id_covering_idx: ")),
+        "{migrated:?}"
+    );
+    let sizes = Sizes {
+        users: 20,
+        products: 8,
+        orders: 300,
+    };
+    fill(&mut conn, sizes, |_| {}).await.unwrap();
+    assert_eq!(index_definitions(&mut conn).await, migrated);
+    fill(&mut conn, sizes, |_| {}).await.unwrap();
+    assert_eq!(index_definitions(&mut conn).await, migrated, "twice");
+    // The unique e-mail index is back and enforced.
+    let duplicate = diesel::sql_query(
+        "INSERT INTO users (email, full_name) VALUES ('USER1@example.com', 'Again')",
+    )
+    .execute(&mut conn)
+    .await;
+    assert!(duplicate.is_err(), "{duplicate:?}");
+}
+
+#[tokio::test]
+async fn a_failed_fill_leaves_the_previous_rows_and_indexes() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    let migrated = index_definitions(&mut conn).await;
+    fill(
+        &mut conn,
+        Sizes {
+            users: 20,
+            products: 8,
+            orders: 300,
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let before = digest(&mut conn).await;
+    // Orders need users to belong to: this fails while writing the orders, after
+    // the tables were emptied and the indexes dropped.
+    let mut reported = Vec::new();
+    let failed = fill(
+        &mut conn,
+        Sizes {
+            users: 0,
+            products: 8,
+            orders: 300,
+        },
+        |progress| reported.push(progress),
+    )
+    .await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(reported.is_empty(), "{reported:?}");
+    assert_eq!(digest(&mut conn).await, before);
+    assert_eq!(index_definitions(&mut conn).await, migrated);
+    assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
+    assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0);
 }
