@@ -89,6 +89,11 @@ async fn the_same_sizes_give_the_same_consistent_data() {
         0,
         "1–5 lines of distinct products per order"
     );
+    assert_eq!(
+        count(&mut first, "SELECT count(*) AS n FROM pg_class WHERE relname IN ('users', 'products', 'orders', 'order_items') AND relnamespace = current_schema()::regnamespace AND relallvisible = relpages AND relpages > 0").await,
+        4,
+        "vacuumed, so that index-only scans read no table page"
+    );
     // New rows continue after the seeded ids.
     assert_eq!(
         count(&mut first, "INSERT INTO users (email, full_name) VALUES ('new@example.com', 'New') RETURNING id AS n").await,
