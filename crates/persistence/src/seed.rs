@@ -69,9 +69,10 @@ pub enum Progress {
     },
 }
 
-/// Empties the four tables and generates `sizes` rows, in one transaction: other
-/// sessions see the previous rows until the new ones are complete, and a failure
-/// leaves the previous rows and every index as they were.
+/// Empties the four tables and generates `sizes` rows, in one transaction, then
+/// vacuums them. The transaction holds the tables locked, so other sessions wait
+/// for it (or time out) rather than see them half filled, and a failure leaves the
+/// previous rows and every index as they were.
 ///
 /// The secondary indexes of the four tables (those no constraint depends on) are
 /// dropped first and built again from their own definitions at the end: one sorted

@@ -6,7 +6,7 @@ use common::{
     count, DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
 };
 use diesel::sql_types::Text;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use persistence::seed::{fill, Progress, Sizes, ORDER_CHUNK};
 use persistence::testing::TestDatabase;
 
@@ -185,4 +185,58 @@ async fn a_failed_fill_leaves_the_previous_rows_and_indexes() {
     assert_eq!(index_definitions(&mut conn).await, migrated);
     assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
     assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0);
+}
+
+#[tokio::test]
+async fn without_superuser_rights_the_triggers_keep_the_totals() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    let migrated = index_definitions(&mut conn).await;
+    // A role that owns the schema and its tables, as a deployment's own role
+    // does, but may not switch the triggers off.
+    let role = format!("oms_seed_owner_{}", std::process::id());
+    conn.batch_execute(&format!(
+        "CREATE ROLE {role} NOSUPERUSER;
+         DO $$ DECLARE t text; BEGIN
+             EXECUTE format('ALTER SCHEMA %I OWNER TO {role}', current_schema());
+             FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+                 EXECUTE format('ALTER TABLE %I OWNER TO {role}', t);
+             END LOOP;
+         END $$;
+         SET ROLE {role}"
+    ))
+    .await
+    .unwrap();
+    let may_skip_triggers = conn
+        .batch_execute("SET session_replication_role = replica")
+        .await
+        .is_ok();
+    let sizes = Sizes {
+        users: 30,
+        products: 9,
+        orders: 500,
+    };
+    let filled = fill(&mut conn, sizes, |_| {}).await;
+    let checks = [
+        (
+            count(&mut conn, "SELECT count(*) AS n FROM orders").await,
+            500,
+        ),
+        (count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0),
+        (count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0),
+        (count(&mut conn, LINES_WITH_WRONG_ORDER_DATE).await, 0),
+    ];
+    let indexes = index_definitions(&mut conn).await;
+    conn.batch_execute(&format!(
+        "RESET ROLE; REASSIGN OWNED BY {role} TO current_user; DROP ROLE {role}"
+    ))
+    .await
+    .unwrap();
+    assert!(!may_skip_triggers, "the role may not switch triggers off");
+    filled.unwrap();
+    assert_eq!(
+        checks.map(|(found, _)| found),
+        checks.map(|(_, wanted)| wanted)
+    );
+    assert_eq!(indexes, migrated);
 }
