@@ -74,7 +74,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<()> {
     let bar = ProgressBar::new(u64::try_from(sizes.orders).unwrap_or(0));
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} orders {bar:40} {human_pos}/{human_len} ({per_sec}, {eta} left) {msg}",
+            "{spinner} orders {bar:40} {human_pos}/{human_len} ({per_sec:0}, {eta} left) {msg}",
         )
         .expect("a valid progress template"),
     );
