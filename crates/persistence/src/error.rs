@@ -107,6 +107,13 @@ impl From<DieselError> for StoreError {
     }
 }
 
+/// A connection that cannot be opened (or set up) means the database is unavailable.
+impl From<diesel::ConnectionError> for StoreError {
+    fn from(error: diesel::ConnectionError) -> Self {
+        Self::Unavailable(Box::new(error))
+    }
+}
+
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {
     fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         Self::Unavailable(Box::new(error))

@@ -201,8 +201,7 @@ pub async fn listen(cache: Arc<ProductCache>, connect: ConnectOptions, retry: Du
 }
 
 async fn listening_connection(connect: &ConnectOptions) -> Result<AsyncPgConnection, StoreError> {
-    let unavailable = |error| StoreError::Unavailable(Box::new(error));
-    let mut conn = connect.connect().await.map_err(unavailable)?;
+    let mut conn = connect.connect().await?;
     conn.batch_execute(&format!(
         "SET application_name = 'oms product changes'; LISTEN {}",
         quote_identifier(CHANNEL)

@@ -194,10 +194,7 @@ pub async fn warm(
 }
 
 async fn open(connect: &ConnectOptions) -> Result<AsyncPgConnection, StoreError> {
-    let mut conn = connect
-        .connect()
-        .await
-        .map_err(|error| StoreError::Unavailable(Box::new(error)))?;
+    let mut conn = connect.connect().await?;
     conn.batch_execute(WALK_SETTINGS).await?;
     Ok(conn)
 }
