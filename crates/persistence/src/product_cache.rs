@@ -89,7 +89,11 @@ impl ProductCache {
     }
 
     /// Keeps `products`, read since `started`, as [`ProductCache::keep`] does.
-    fn keep_all(&self, products: impl IntoIterator<Item = Product>, started: Generation) {
+    pub(crate) fn keep_all(
+        &self,
+        products: impl IntoIterator<Item = Product>,
+        started: Generation,
+    ) {
         if self.capacity == 0 {
             return;
         }

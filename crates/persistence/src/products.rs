@@ -32,6 +32,18 @@ pub async fn first(conn: &mut AsyncPgConnection, limit: usize) -> Result<Vec<Pro
         .await?)
 }
 
+/// The products with these ids (those that exist), in no particular order.
+pub(crate) async fn with_ids(
+    conn: &AsyncPgConnection,
+    ids: &[i64],
+) -> Result<Vec<Product>, StoreError> {
+    Ok(products::table
+        .filter(products::id.eq_any(ids))
+        .select(Product::as_select())
+        .load(&mut &*conn)
+        .await?)
+}
+
 /// The product with this id.
 pub async fn get(conn: &mut AsyncPgConnection, id: ProductId) -> Result<Product, StoreError> {
     products::table

@@ -198,7 +198,8 @@ impl Store {
         filter: &OrderFilter,
         paging: Paging,
     ) -> Result<OrderPage, StoreError> {
-        self.with_conn(async |conn| orders::list(conn, filter, paging).await)
+        let cache = self.products.as_deref();
+        self.with_conn(async |conn| orders::list(conn, filter, paging, cache).await)
             .await
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel_async::SimpleAsyncConnection;
-use domain::{Cents, ProductChanges, ProductId};
+use domain::{Cents, OrderFilter, Paging, ProductChanges, ProductId, ProductName, UserId};
 use persistence::product_cache::listen;
 use persistence::testing::TestDatabase;
 use persistence::{ProductCache, Store, StoreError};
@@ -141,4 +141,55 @@ async fn changes_missed_while_not_listening_are_never_served() {
         300,
         "the cache starts empty"
     );
+}
+
+/// The names of the products on user 1's orders, as a list of them shows them.
+async fn listed_names(store: &Store) -> Vec<String> {
+    let filter = OrderFilter {
+        user_id: Some(UserId::new(1)),
+        ..OrderFilter::default()
+    };
+    let page = store.list_orders(&filter, Paging::default()).await.unwrap();
+    page.orders
+        .iter()
+        .flat_map(|order| order.items.iter().map(|item| item.product_name.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_show_products_as_they_are_now_whether_the_cache_holds_them_or_not() {
+    let (db, store, cache) = cached_store(Duration::from_millis(50)).await;
+    let mut other_program = db.connect().await;
+    other_program
+        .batch_execute(
+            "INSERT INTO users (id, email, full_name) VALUES (1, 'ann@example.com', 'Ann');
+             INSERT INTO orders (id, user_id, status) VALUES (1, 1, 'pending');
+             INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
+             VALUES (1, 1, 1, 100), (1, 2, 1, 200)",
+        )
+        .await
+        .unwrap();
+    eventually("the products are read in", async || cache.get(1).is_some()).await;
+    cache.forget([2]);
+    assert_eq!(listed_names(&store).await, ["Lamp", "Desk"]);
+    assert!(cache.get(2).is_some(), "a name read for a list is kept");
+
+    other_program
+        .batch_execute("UPDATE products SET name = 'Floor lamp' WHERE id = 1")
+        .await
+        .unwrap();
+    eventually("the new name is listed", async || {
+        listed_names(&store).await == ["Floor lamp", "Desk"]
+    })
+    .await;
+
+    let name = ProductName::parse("name", "Standing desk").unwrap();
+    store
+        .update_product(
+            ProductId::new(2),
+            &ProductChanges::new(Some(name), None).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed_names(&store).await, ["Floor lamp", "Standing desk"]);
 }
