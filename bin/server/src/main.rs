@@ -8,6 +8,7 @@
 mod config;
 mod seed;
 
+use std::io::{BufWriter, IsTerminal};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use actix_web::HttpServer;
 use anyhow::Context;
 use oms_http::{ApiConfig, Metrics};
 use persistence::{pool, product_cache, setup, warm, ProductCache, Store};
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
@@ -46,7 +48,7 @@ fn run() -> anyhow::Result<()> {
         Some("seed") => {
             let options = seed::Options::parse(std::env::args().skip(2))?;
             let settings = Settings::load("config")?;
-            init_logging(&settings)?;
+            let _logs = init_logging(&settings)?;
             return actix_web::rt::System::new().block_on(seed::run(&settings, options));
         }
         Some("openapi") => return print_json(&document(&Settings::load("config")?)),
@@ -65,15 +67,27 @@ fn run() -> anyhow::Result<()> {
         Some(other) => anyhow::bail!("unknown command '{other}'\n{USAGE}"),
     }
     let settings = Settings::load("config")?;
-    init_logging(&settings)?;
+    let _logs = init_logging(&settings)?;
     actix_web::rt::System::new().block_on(serve(settings))
 }
 
-fn init_logging(settings: &Settings) -> anyhow::Result<()> {
+/// Logs go to stdout, coloured only on a terminal. A writer thread takes the lines
+/// and writes each batch it finds queued with one `write`, so a request formats
+/// its line but does not wait for the disk or the terminal; nothing is dropped
+/// (a full queue makes the logging thread wait). Lines still queued are written
+/// when the returned guard is dropped, as `run` returns.
+fn init_logging(settings: &Settings) -> anyhow::Result<WorkerGuard> {
     let filter = EnvFilter::new(format!("{},actix_server=warn", settings.log_level()?));
+    let stdout = std::io::stdout();
+    let ansi = stdout.is_terminal();
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(BufWriter::new(stdout));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(ansi)
+        .with_writer(writer);
     match settings.log_format()? {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs
@@ -83,7 +97,7 @@ fn init_logging(settings: &Settings) -> anyhow::Result<()> {
             .with_span_list(false)
             .init(),
     }
-    Ok(())
+    Ok(guard)
 }
 
 /// Folds the day totals' pending changes every second, so list totals stay a

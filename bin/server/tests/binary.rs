@@ -97,6 +97,10 @@ async fn serves_the_api_over_tcp_on_a_database_and_schema_it_creates() {
         "the password leaked into the logs"
     );
     assert!(logs.contains("created the database"), "{logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "no colour codes when stdout is not a terminal: {logs}"
+    );
 
     let mut conn = connect_options(&database).connect().await.unwrap();
     conn.batch_execute("SELECT 1 FROM tony.orders")
