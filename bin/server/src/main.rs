@@ -74,7 +74,7 @@ fn run() -> anyhow::Result<()> {
 /// Logs go to stdout, coloured only on a terminal. A writer thread takes the lines
 /// and writes each batch it finds queued with one `write`, so a request formats
 /// its line but does not wait for the disk or the terminal; nothing is dropped
-/// (a full queue makes the logging thread wait). Lines still queued are written
+/// (a full queue makes the thread that logs wait). Lines still queued are written
 /// when the returned guard is dropped, as `run` returns.
 fn init_logging(settings: &Settings) -> anyhow::Result<WorkerGuard> {
     let filter = EnvFilter::new(format!("{},actix_server=warn", settings.log_level()?));
