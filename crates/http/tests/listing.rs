@@ -448,3 +448,52 @@ async fn totals_beyond_64_bits_are_refused_not_wrapped() {
         .await
         .expect_error(400, "VALIDATION_ERROR", None);
 }
+
+#[actix_web::test]
+async fn a_products_orders_are_found_in_every_month_however_far_apart() {
+    let app = common::spawn().await;
+    app.execute(
+        "INSERT INTO users (id, email, full_name) VALUES (1, 'u1@example.com', 'User One');
+         INSERT INTO products (id, name, price_cents) VALUES (1, 'P1', 100), (2, 'P2', 200);
+         INSERT INTO orders (id, user_id, status, created_at) VALUES
+             (1, 1, 'paid', '2019-06-15T12:00:00Z'), (2, 1, 'paid', '2024-01-31T23:59:59.999999Z'),
+             (3, 1, 'paid', '2024-02-01T00:00:00Z'), (4, 1, 'paid', '2024-02-15T00:00:00Z'),
+             (5, 1, 'paid', '2031-02-01T00:00:00Z');
+         INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase) VALUES
+             (1, 1, 1, 100), (2, 1, 2, 100), (3, 1, 3, 100), (4, 2, 1, 200), (5, 1, 4, 100);",
+    )
+    .await;
+    let cases = [
+        ("", vec![5, 3, 2, 1], 1_000),
+        ("&start_date=2019-06-15&end_date=2019-06-15", vec![1], 100),
+        (
+            "&start_date=2024-01-31&end_date=2024-02-01",
+            vec![3, 2],
+            500,
+        ),
+        ("&start_date=2024-02-01T00:00:00.000001Z", vec![5], 400),
+        ("&end_date=2024-01-31T23:59:59.999998Z", vec![1], 100),
+        (
+            "&start_date=2019-07-01&end_date=2031-01-31",
+            vec![3, 2],
+            500,
+        ),
+        ("&start_date=2031-02-02", vec![], 0),
+        ("&end_date=2019-06-14", vec![], 0),
+    ];
+    for (range, want, amount) in cases {
+        let page = app
+            .get(&format!("/orders?product_id=1&limit=100{range}"))
+            .await
+            .expect(200);
+        assert_eq!(ids(&page), want, "{range}");
+        assert_eq!(page["total"], want.len() as i64, "{range}");
+        assert_eq!(page["total_amount_cents"], amount, "{range}");
+        let past_the_end = app
+            .get(&format!("/orders?product_id=1&limit=1&offset=10{range}"))
+            .await
+            .expect(200);
+        assert_eq!(past_the_end["total"], want.len() as i64, "{range}");
+        assert_eq!(past_the_end["total_amount_cents"], amount, "{range}");
+    }
+}

@@ -14,6 +14,7 @@
 //! * [`StoreError`]: every failure, classified once by kind.
 
 pub mod error;
+mod line_months;
 pub mod models;
 pub mod orders;
 mod placer;

@@ -7,12 +7,13 @@ use diesel::dsl::{count_star, sql};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamptz, Untyped};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz, Untyped};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{Cents, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, StatusChange};
 use tokio::try_join;
 
 use crate::error::{parse_status, Entity, StoreError};
+use crate::line_months;
 use crate::models::{ItemDetails, OrderDetails, OrderPage, OrderRow};
 use crate::schema::{order_items, orders, products, users};
 use crate::ProductCache;
@@ -37,8 +38,15 @@ macro_rules! matching_orders {
             query = query.filter(orders::created_at.lt(before));
         }
         if let Some(product_id) = filter.product_id {
-            // As in `ByProduct`: one range of the lines' (product, order date) index.
+            // As in `ByProduct`: the product's range in each month of the lines'
+            // (month, product, order date) index.
+            let months = sql::<Bool>(line_months::UP_TO_FROM)
+                .bind::<Nullable<Timestamptz>, _>(filter.created_from)
+                .sql(line_months::UP_TO_BEFORE)
+                .bind::<Nullable<Timestamptz>, _>(filter.created_before)
+                .sql(line_months::REST);
             let mut lines = order_items::table
+                .filter(months)
                 .filter(order_items::product_id.eq(product_id.get()))
                 .select(order_items::order_id)
                 .into_boxed();
@@ -113,9 +121,10 @@ trait Driver: Sized + Send + Sync {
     ) -> QueryResult<()>;
 }
 
-/// Orders that contain a product: one range of the index on the lines' product
-/// and copy of their order's date (open-ended bounds when a date is not given,
-/// so that one plan serves every request).
+/// Orders that contain a product: the product's range in each month of the
+/// date range, in the index on the lines' month, product and copy of their
+/// order's date (open-ended bounds when a date is not given, so that one plan
+/// serves every request).
 #[derive(Debug, Clone, Copy)]
 struct ByProduct;
 
@@ -124,7 +133,13 @@ impl Driver for ByProduct {
         list: &'b DrivenList<'_, Self>,
         out: &mut AstPass<'_, 'b, Pg>,
     ) -> QueryResult<()> {
-        out.push_sql("o.id IN (SELECT order_id FROM order_items WHERE product_id = ");
+        out.push_sql("o.id IN (SELECT order_id FROM order_items WHERE ");
+        out.push_sql(line_months::UP_TO_FROM);
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&list.created_from)?;
+        out.push_sql(line_months::UP_TO_BEFORE);
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&list.created_before)?;
+        out.push_sql(line_months::REST);
+        out.push_sql(" AND product_id = ");
         out.push_bind_param::<BigInt, _>(&list.driver_id)?;
         out.push_sql(" AND order_created_at >= coalesce(");
         out.push_bind_param::<Nullable<Timestamptz>, _>(&list.created_from)?;

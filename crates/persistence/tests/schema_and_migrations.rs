@@ -4,12 +4,14 @@ mod common;
 
 use std::process::Command;
 
+use chrono::DateTime;
 use common::{
     count, DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
 };
 use diesel_async::SimpleAsyncConnection;
-use persistence::setup;
+use domain::{OrderFilter, Paging, ProductId};
 use persistence::testing::TestDatabase;
+use persistence::{orders, setup};
 
 #[tokio::test]
 async fn schema_rs_is_what_diesel_generates_from_the_migrations() {
@@ -295,5 +297,88 @@ async fn the_database_enforces_the_contract_rules() {
             }
             other => panic!("{orphan}: {other:?}"),
         }
+    }
+}
+
+#[tokio::test]
+async fn a_products_orders_are_listed_from_every_month_of_a_date_range() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    conn.batch_execute(
+        "INSERT INTO users (id, email, full_name) VALUES (1, 'a@example.com', 'A');
+         INSERT INTO products (id, name, price_cents) VALUES (1, 'P1', 250), (2, 'P2', 1000);
+         INSERT INTO orders (id, user_id, status, created_at) VALUES
+             (1, 1, 'paid', '1999-12-31 23:59:59.999999+00'), (2, 1, 'paid', '2000-01-01 00:00+00'),
+             (3, 1, 'paid', '2024-02-29 12:00+00'), (4, 1, 'paid', '2024-03-01 00:30+01'),
+             (5, 1, 'paid', '2031-07-01 00:00+00');
+         INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
+         SELECT id, product, 1, 250 FROM orders, (VALUES (1), (2)) AS p(product);",
+    )
+    .await
+    .unwrap();
+    let at = |text: &str| Some(DateTime::parse_from_rfc3339(text).unwrap().to_utc());
+    // (from, before, the orders of product 1 created in that range, newest first)
+    let ranges = [
+        (None, None, vec![5, 4, 3, 2, 1]),
+        (at("2000-01-01T00:00:00Z"), None, vec![5, 4, 3, 2]),
+        (None, at("2000-01-01T00:00:00Z"), vec![1]),
+        (
+            at("1999-12-01T00:00:00Z"),
+            at("2000-01-31T00:00:00Z"),
+            vec![2, 1],
+        ),
+        (
+            at("2024-02-01T00:00:00Z"),
+            at("2024-03-01T00:00:00Z"),
+            vec![4, 3],
+        ),
+        (
+            at("2024-02-29T23:30:00Z"),
+            at("2024-03-01T00:00:00Z"),
+            vec![4],
+        ),
+        (
+            at("2024-03-01T00:00:00Z"),
+            at("2031-07-01T00:00:00Z"),
+            vec![],
+        ),
+        (
+            at("2031-07-01T00:00:00Z"),
+            at("2031-07-01T00:00:01Z"),
+            vec![5],
+        ),
+        (
+            at("1990-01-01T00:00:00Z"),
+            at("2040-01-01T00:00:00Z"),
+            vec![5, 4, 3, 2, 1],
+        ),
+        (at("2040-01-01T00:00:00Z"), None, vec![]),
+        (None, at("1990-01-01T00:00:00Z"), vec![]),
+    ];
+    for (created_from, created_before, expected) in ranges {
+        let filter = OrderFilter {
+            product_id: Some(ProductId::new(1)),
+            created_from,
+            created_before,
+            ..OrderFilter::default()
+        };
+        let page = orders::list(&conn, &filter, Paging::default(), None)
+            .await
+            .unwrap();
+        let listed: Vec<i64> = page.orders.iter().map(|order| order.id).collect();
+        assert_eq!(listed, expected, "{created_from:?} to {created_before:?}");
+        let past_the_end = orders::list(
+            &conn,
+            &filter,
+            Paging::new(Some(1), Some(10)).unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            past_the_end.total,
+            expected.len() as i64,
+            "{created_from:?} to {created_before:?}"
+        );
     }
 }
