@@ -6,9 +6,9 @@
 //! `oms postman` print the OpenAPI document and the Postman collection.
 
 mod config;
+mod logs;
 mod seed;
 
-use std::io::{BufWriter, IsTerminal};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -18,10 +18,8 @@ use actix_web::HttpServer;
 use anyhow::Context;
 use oms_http::{ApiConfig, Metrics};
 use persistence::{pool, product_cache, setup, warm, ProductCache, Store};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::EnvFilter;
 
-use crate::config::{LogFormat, Settings};
+use crate::config::Settings;
 
 fn main() -> ExitCode {
     match run() {
@@ -48,7 +46,7 @@ fn run() -> anyhow::Result<()> {
         Some("seed") => {
             let options = seed::Options::parse(std::env::args().skip(2))?;
             let settings = Settings::load("config")?;
-            let _logs = init_logging(&settings)?;
+            let _logs = logs::init(&settings)?;
             return actix_web::rt::System::new().block_on(seed::run(&settings, options));
         }
         Some("openapi") => return print_json(&document(&Settings::load("config")?)),
@@ -67,37 +65,8 @@ fn run() -> anyhow::Result<()> {
         Some(other) => anyhow::bail!("unknown command '{other}'\n{USAGE}"),
     }
     let settings = Settings::load("config")?;
-    let _logs = init_logging(&settings)?;
+    let _logs = logs::init(&settings)?;
     actix_web::rt::System::new().block_on(serve(settings))
-}
-
-/// Logs go to stdout, coloured only on a terminal. A writer thread takes the lines
-/// and writes each batch it finds queued with one `write`, so a request formats
-/// its line but does not wait for the disk or the terminal; nothing is dropped
-/// (a full queue makes the thread that logs wait). Lines still queued are written
-/// when the returned guard is dropped, as `run` returns.
-fn init_logging(settings: &Settings) -> anyhow::Result<WorkerGuard> {
-    let filter = EnvFilter::new(format!("{},actix_server=warn", settings.log_level()?));
-    let stdout = std::io::stdout();
-    let ansi = stdout.is_terminal();
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(BufWriter::new(stdout));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(ansi)
-        .with_writer(writer);
-    match settings.log_format()? {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-    }
-    Ok(guard)
 }
 
 /// Folds the day totals' pending changes every second, so list totals stay a
