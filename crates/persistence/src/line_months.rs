@@ -39,7 +39,7 @@ pub(crate) const UP_TO_BEFORE: &str = "::timestamptz AS from_at, ";
 pub(crate) const REST: &str =
     "::timestamptz AS before) bounds) || '{-infinity,infinity}'::timestamp[])";
 
-/// The condition with its bounds given as SQL text.
-pub(crate) fn condition(from: &str, before: &str) -> String {
-    format!("{UP_TO_FROM}{from}{UP_TO_BEFORE}{before}{REST}")
+/// The condition without bounds: every month from the first order to the last.
+pub(crate) fn every_month() -> String {
+    format!("{UP_TO_FROM}NULL{UP_TO_BEFORE}NULL{REST}")
 }

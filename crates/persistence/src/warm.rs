@@ -168,7 +168,7 @@ pub async fn warm(
     .get_result(&mut first)
     .await?;
     let parts = i64::try_from(connections).unwrap_or(1) * RANGES_PER_CONNECTION;
-    let every_month = line_months::condition("NULL", "NULL");
+    let every_month = line_months::every_month();
     let queue: Mutex<VecDeque<String>> = Mutex::new(
         WALKS
             .iter()
