@@ -7,7 +7,7 @@ use diesel::dsl::{count_star, sql};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz, Untyped};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{Cents, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, StatusChange};
 use tokio::try_join;
@@ -223,7 +223,7 @@ impl<D: 'static> QueryId for DrivenList<'_, D> {
 }
 
 impl<D> Query for DrivenList<'_, D> {
-    type SqlType = Untyped;
+    type SqlType = (OrderLineSql, BigInt, Nullable<BigInt>, Nullable<BigInt>);
 }
 
 impl<D: Driver> QueryFragment<Pg> for DrivenList<'_, D> {
@@ -259,8 +259,10 @@ impl<D: Driver> QueryFragment<Pg> for DrivenList<'_, D> {
         out.push_sql(" OFFSET ");
         out.push_bind_param::<BigInt, _>(&self.offset)?;
         out.push_sql(
-            ") SELECT page.*, u.full_name, i.id AS item_id, i.product_id, i.quantity, \
-             i.price_cents_at_purchase, NULL::text AS product_name \
+            ") SELECT page.id, page.user_id, page.status, page.created_at, page.updated_at, \
+             page.total_amount_cents, page.total_quantity, u.full_name, i.id, i.product_id, \
+             i.quantity, i.price_cents_at_purchase, NULL::text, \
+             page.matched, page.matched_amount, page.matched_quantity \
              FROM page JOIN users u ON u.id = page.user_id \
              LEFT JOIN order_items i ON i.order_id = page.id \
              ORDER BY page.created_at DESC, page.id DESC, i.id",
@@ -270,15 +272,11 @@ impl<D: Driver> QueryFragment<Pg> for DrivenList<'_, D> {
 }
 
 /// A row of [`DrivenList`]: an order's line, and the totals of every match.
-#[derive(QueryableByName)]
+#[derive(Queryable)]
 struct ListedLine {
-    #[diesel(embed)]
     line: OrderLine,
-    #[diesel(sql_type = BigInt)]
     matched: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
     matched_amount: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
     matched_quantity: Option<i64>,
 }
 
@@ -512,7 +510,7 @@ impl QueryId for OrderById {
 }
 
 impl Query for OrderById {
-    type SqlType = Untyped;
+    type SqlType = OrderLineSql;
 }
 
 impl QueryFragment<Pg> for OrderById {
@@ -572,35 +570,39 @@ pub async fn change_status(
 /// An order with its user's name and one of its lines (none for an order
 /// without lines): statements that return whole orders return one such row per
 /// line, the rows of an order together and its lines in id order.
-#[derive(QueryableByName)]
+#[derive(Queryable)]
 struct OrderLine {
-    #[diesel(sql_type = BigInt)]
     id: i64,
-    #[diesel(sql_type = BigInt)]
     user_id: i64,
-    #[diesel(sql_type = Text)]
     status: String,
-    #[diesel(sql_type = Timestamptz)]
     created_at: chrono::DateTime<chrono::Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     updated_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[diesel(sql_type = BigInt)]
     total_amount_cents: i64,
-    #[diesel(sql_type = BigInt)]
     total_quantity: i64,
-    #[diesel(sql_type = Text)]
     full_name: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
     item_id: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
     product_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Integer>)]
     quantity: Option<i32>,
-    #[diesel(sql_type = Nullable<BigInt>)]
     price_cents_at_purchase: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
     product_name: Option<String>,
 }
+
+/// [`OrderLine`]'s columns, in its fields' order.
+type OrderLineSql = (
+    BigInt,
+    BigInt,
+    Text,
+    Timestamptz,
+    Nullable<Timestamptz>,
+    BigInt,
+    BigInt,
+    Text,
+    Nullable<BigInt>,
+    Nullable<BigInt>,
+    Nullable<Integer>,
+    Nullable<BigInt>,
+    Nullable<Text>,
+);
 
 /// Fills in the names of the lines' products: from `cache` where it holds them,
 /// else with one query for the rest (whose answers the cache then keeps).
