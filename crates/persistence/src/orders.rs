@@ -569,7 +569,9 @@ pub async fn change_status(
 
 /// An order with its user's name and one of its lines (none for an order
 /// without lines): statements that return whole orders return one such row per
-/// line, the rows of an order together and its lines in id order.
+/// line, the rows of an order together and its lines in id order. Rows are read
+/// by position, so those statements select its columns in its fields' order
+/// ([`OrderLineSql`]); several share a type, so a swap shows only in the values.
 #[derive(Queryable)]
 struct OrderLine {
     id: i64,
