@@ -6,8 +6,9 @@
 //! load it wakes about a hundred times a second, not once per line as a queue
 //! whose reader is woken by each line it is sent: at 15,000 requests/s those
 //! wake-ups cost the server 5–10 % of its throughput on two cores (see
-//! docs/PERFORMANCE.md, "The log writer is not woken for each line"). Nothing is dropped: while [`MAX_BUFFERED`] bytes wait
-//! (stdout is blocked), a thread that logs waits for the writer to take them.
+//! docs/PERFORMANCE.md, "The log writer is not woken for each line"). Nothing is
+//! dropped: while [`MAX_BUFFERED`] bytes wait (stdout is blocked), a thread that
+//! logs waits for the writer to take them.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -107,11 +108,7 @@ impl LogBuffer {
         loop {
             let mut state = self.state();
             while state.lines.is_empty() && !state.closed {
-                state = self
-                    .0
-                    .arrived
-                    .wait(state)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                state = wait(&self.0.arrived, state);
             }
             if !state.closed && state.lines.len() < MAX_BUFFERED {
                 drop(state);
@@ -133,6 +130,13 @@ impl LogBuffer {
     }
 }
 
+/// Releases `state` until `signal` is signalled, then takes it again.
+fn wait<'a>(signal: &Condvar, state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+    signal
+        .wait(state)
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Write for &LogBuffer {
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
         let mut state = self.state();
@@ -145,11 +149,7 @@ impl Write for &LogBuffer {
                 break;
             }
             self.0.arrived.notify_one();
-            state = self
-                .0
-                .taken
-                .wait(state)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state = wait(&self.0.taken, state);
         }
         let was_empty = state.lines.is_empty();
         state.lines.extend_from_slice(line);
