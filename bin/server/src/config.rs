@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use std::path::PathBuf;
 
-use persistence::{ConnectOptions, PoolOptions, SslMode, TlsOptions};
+use oms_persistence::{ConnectOptions, PoolOptions, SslMode, TlsOptions};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use anyhow::Context;
 use oms_http::{ApiConfig, Metrics};
-use persistence::{pool, product_cache, setup, warm, ProductCache, Store};
+use oms_persistence::{pool, product_cache, setup, warm, ProductCache, Store};
 
 use crate::config::Settings;
 
@@ -98,7 +98,7 @@ fn spawn_day_totals_compaction(store: Store) {
 /// serves requests (see [`warm`]). `watch` looks at the tables every few seconds.
 /// A failure only costs speed, so it is logged and tried again.
 fn spawn_warm_ups(
-    connect: persistence::ConnectOptions,
+    connect: oms_persistence::ConnectOptions,
     connections: usize,
     api: Store,
     watch: Store,

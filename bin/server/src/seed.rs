@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use persistence::seed::{self, Progress, Sizes};
-use persistence::setup;
+use oms_persistence::seed::{self, Progress, Sizes};
+use oms_persistence::setup;
 
 use crate::config::Settings;
 

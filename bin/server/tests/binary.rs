@@ -4,7 +4,7 @@ mod common;
 
 use common::{agent, free_port, oms, run_to_end, send, terminate, wait_until_serving};
 use diesel_async::SimpleAsyncConnection;
-use persistence::testing::connect_options;
+use oms_persistence::testing::connect_options;
 use serde_json::json;
 
 async fn drop_database(name: &str) {
@@ -155,7 +155,7 @@ fn invalid_configuration_is_a_clear_error() {
 
 #[tokio::test]
 async fn json_logs_carry_the_request_id_route_status_and_latency() {
-    let db = persistence::testing::TestDatabase::new().await;
+    let db = oms_persistence::testing::TestDatabase::new().await;
     let port = free_port();
     let mut child = oms(&[
         ("DB_NAME", db.name().to_owned()),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::{free_port, oms, send, terminate, wait_until_serving};
 use diesel::sql_types::BigInt;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-use persistence::testing::{connect_options, Cluster, TestDatabase};
+use oms_persistence::testing::{connect_options, Cluster, TestDatabase};
 use serde_json::{json, Value};
 
 #[derive(diesel::QueryableByName)]

@@ -23,7 +23,7 @@ pub struct NewProduct {
 /// The fields of a user to change; at least one is set.
 ///
 /// ```
-/// use domain::{FullName, UserChanges};
+/// use oms_domain::{FullName, UserChanges};
 ///
 /// let name = FullName::parse("full_name", "Ada").unwrap();
 /// assert!(UserChanges::new(None, Some(name)).is_ok());
@@ -58,7 +58,7 @@ impl UserChanges {
 /// The fields of a product to change; at least one is set.
 ///
 /// ```
-/// use domain::{Cents, ProductChanges};
+/// use oms_domain::{Cents, ProductChanges};
 ///
 /// assert!(ProductChanges::new(None, Some(Cents::new(0))).is_ok());
 /// assert!(ProductChanges::new(None, None).is_err());

@@ -4,6 +4,7 @@ use std::fmt;
 
 /// What kind of rule an input broke; the HTTP layer maps each kind to its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InputErrorKind {
     /// A value is missing, malformed or out of range.
     Invalid,
@@ -17,7 +18,7 @@ pub enum InputErrorKind {
 /// and a message a client can show.
 ///
 /// ```
-/// use domain::{InputError, InputErrorKind};
+/// use oms_domain::{InputError, InputErrorKind};
 ///
 /// let err = InputError::invalid("limit", "limit must be between 1 and 100");
 /// assert_eq!(err.kind, InputErrorKind::Invalid);

@@ -2,28 +2,62 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SubsecRound, Utc};
 
-use crate::{InputError, OrderStatus, ProductId, UserId};
+use crate::{OrderStatus, ProductId, UserId};
 
-/// Which end of a date range a bound is, for reading a plain date.
+/// One end of a creation-date range, as a client names it: a whole day (UTC)
+/// or an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DateBound {
-    /// `start_date`: a plain date means 00:00:00 UTC of that day.
+    /// A calendar day in UTC: from its first microsecond to its last.
+    Day(NaiveDate),
+    /// An instant; stored times have microsecond resolution, so anything finer
+    /// is dropped.
+    Instant(DateTime<Utc>),
+}
+
+/// Which end of a date range was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RangeEnd {
+    /// The first day or instant.
     Start,
-    /// `end_date`: a plain date means the whole day, up to 00:00:00 UTC of the next.
+    /// The last day or instant.
     End,
 }
 
-/// Validated filters of `GET /orders`, combined with AND.
+/// Why a creation-date range was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DateRangeError {
+    /// The start comes after the end.
+    #[error("the start of the range is after its end")]
+    Reversed,
+    /// A bound falls outside the years 1 to 9999 (PostgreSQL's and chrono's
+    /// common ground, with room for the day after the end).
+    #[error("the {} of the range must fall between the years 1 and 9999", end_name(*.0))]
+    OutOfRange(RangeEnd),
+}
+
+fn end_name(end: RangeEnd) -> &'static str {
+    match end {
+        RangeEnd::Start => "start",
+        RangeEnd::End => "end",
+    }
+}
+
+/// Validated filters of the order list, combined with AND.
 ///
 /// The creation-time range is half-open, `created_from <= created_at < created_before`,
-/// whatever form the bounds were given in: an inclusive end timestamp is moved one
-/// microsecond (PostgreSQL's resolution) past itself.
+/// whatever form the bounds were given in (see [`OrderFilter::created_between`]).
 ///
 /// ```
-/// use domain::{DateBound, OrderFilter};
+/// use chrono::NaiveDate;
+/// use oms_domain::{DateBound, OrderFilter};
 ///
+/// let day = |d| DateBound::Day(NaiveDate::from_ymd_opt(2024, 1, d).unwrap());
 /// let filter = OrderFilter::default()
-///     .with_dates(Some("2024-01-01"), Some("2024-01-31"))
+///     .created_between(Some(day(1)), Some(day(31)))
 ///     .unwrap();
 /// assert_eq!(filter.created_from.unwrap().to_rfc3339(), "2024-01-01T00:00:00+00:00");
 /// assert_eq!(filter.created_before.unwrap().to_rfc3339(), "2024-02-01T00:00:00+00:00");
@@ -43,89 +77,58 @@ pub struct OrderFilter {
 }
 
 impl OrderFilter {
-    /// Parses and sets the date range; refuses a start after the end.
-    pub fn with_dates(
+    /// Keeps the orders created from `start` to `end`, both included (either
+    /// may be open): a day covers the whole day, an end instant is moved one
+    /// microsecond past itself. Refuses a start after the end.
+    pub fn created_between(
         mut self,
-        start: Option<&str>,
-        end: Option<&str>,
-    ) -> Result<Self, InputError> {
-        let start = start
-            .map(|text| parse_date_bound("start_date", text, DateBound::Start))
-            .transpose()?;
-        let end = end
-            .map(|text| parse_date_bound("end_date", text, DateBound::End))
-            .transpose()?;
-        if let (Some(from), Some(before)) = (start, end) {
+        start: Option<DateBound>,
+        end: Option<DateBound>,
+    ) -> Result<Self, DateRangeError> {
+        let from = start.map(|bound| first_instant(bound)).transpose()?;
+        let before = end.map(|bound| instant_after(bound)).transpose()?;
+        if let (Some(from), Some(before)) = (from, before) {
             if from >= before {
-                return Err(InputError::invalid_without_field(
-                    "start_date must not be after end_date",
-                ));
+                return Err(DateRangeError::Reversed);
             }
         }
-        self.created_from = start;
-        self.created_before = end;
+        self.created_from = from;
+        self.created_before = before;
         Ok(self)
     }
 }
 
-/// Reads `text` as an RFC 3339 timestamp or a plain `YYYY-MM-DD` date and
-/// returns the bound as used by [`OrderFilter`]: inclusive for
-/// [`DateBound::Start`], exclusive for [`DateBound::End`].
-///
-/// ```
-/// use domain::filter::parse_date_bound;
-/// use domain::DateBound;
-///
-/// let end = parse_date_bound("end_date", "2024-01-31T23:59:59Z", DateBound::End).unwrap();
-/// assert_eq!(end.to_rfc3339(), "2024-01-31T23:59:59.000001+00:00");
-/// assert!(parse_date_bound("end_date", "31/01/2024", DateBound::End).is_err());
-/// ```
-pub fn parse_date_bound(
-    field: &str,
-    text: &str,
-    bound: DateBound,
-) -> Result<DateTime<Utc>, InputError> {
-    let text = text.trim();
-    let instant = parse_instant(field, text, bound)?;
-    if (1..=9999).contains(&instant.year()) {
-        Ok(instant)
-    } else {
-        Err(InputError::invalid(
-            field,
-            format!("{field} must fall between the years 1 and 9999"),
-        ))
-    }
-}
-
-fn parse_instant(field: &str, text: &str, bound: DateBound) -> Result<DateTime<Utc>, InputError> {
-    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
-        let instant = instant.with_timezone(&Utc).trunc_subsecs(6);
-        return match bound {
-            DateBound::Start => Ok(instant),
-            DateBound::End => instant
-                .checked_add_signed(Duration::microseconds(1))
-                .ok_or_else(|| out_of_range(field)),
-        };
-    }
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        InputError::invalid(
-            field,
-            format!(
-                "{field} must be an RFC 3339 timestamp (2024-01-31T23:59:59Z) or a date (2024-01-31)"
-            ),
-        )
-    })?;
-    let day = match bound {
-        DateBound::Start => Some(date),
-        DateBound::End => date.succ_opt(),
+/// The first instant `bound` covers.
+fn first_instant(bound: DateBound) -> Result<DateTime<Utc>, DateRangeError> {
+    let instant = match bound {
+        DateBound::Day(day) => Some(midnight(day)),
+        DateBound::Instant(instant) => Some(instant.trunc_subsecs(6)),
     };
-    day.and_then(|day| day.and_hms_opt(0, 0, 0))
-        .map(|midnight| midnight.and_utc())
-        .ok_or_else(|| out_of_range(field))
+    within_years(instant, RangeEnd::Start)
 }
 
-fn out_of_range(field: &str) -> InputError {
-    InputError::invalid(field, format!("{field} is out of the supported range"))
+/// The first instant after those `bound` covers.
+fn instant_after(bound: DateBound) -> Result<DateTime<Utc>, DateRangeError> {
+    let instant = match bound {
+        DateBound::Day(day) => day.succ_opt().map(midnight),
+        DateBound::Instant(instant) => instant
+            .trunc_subsecs(6)
+            .checked_add_signed(Duration::microseconds(1)),
+    };
+    within_years(instant, RangeEnd::End)
+}
+
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+fn within_years(
+    instant: Option<DateTime<Utc>>,
+    end: RangeEnd,
+) -> Result<DateTime<Utc>, DateRangeError> {
+    instant
+        .filter(|instant| (1..=9999).contains(&instant.year()))
+        .ok_or(DateRangeError::OutOfRange(end))
 }
 
 #[cfg(test)]
@@ -138,21 +141,29 @@ mod tests {
             .with_timezone(&Utc)
     }
 
+    fn day(y: i32, m: u32, d: u32) -> DateBound {
+        DateBound::Day(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    fn instant(text: &str) -> DateBound {
+        DateBound::Instant(at(text))
+    }
+
     #[test]
-    fn plain_dates_cover_whole_days() {
+    fn days_cover_whole_days() {
         let f = OrderFilter::default()
-            .with_dates(Some("2024-02-29"), Some("2024-02-29"))
+            .created_between(Some(day(2024, 2, 29)), Some(day(2024, 2, 29)))
             .unwrap();
         assert_eq!(f.created_from, Some(at("2024-02-29T00:00:00Z")));
         assert_eq!(f.created_before, Some(at("2024-03-01T00:00:00Z")));
     }
 
     #[test]
-    fn timestamps_are_inclusive_on_both_ends_and_converted_to_utc() {
+    fn instants_are_inclusive_on_both_ends() {
         let f = OrderFilter::default()
-            .with_dates(
-                Some("2024-01-01T02:00:00+02:00"),
-                Some("2024-01-01T00:00:00Z"),
+            .created_between(
+                Some(instant("2024-01-01T02:00:00+02:00")),
+                Some(instant("2024-01-01T00:00:00Z")),
             )
             .unwrap();
         assert_eq!(f.created_from, Some(at("2024-01-01T00:00:00Z")));
@@ -160,48 +171,34 @@ mod tests {
     }
 
     #[test]
-    fn end_timestamps_below_a_microsecond_are_truncated_before_the_step() {
-        let end =
-            parse_date_bound("end_date", "2024-01-01T00:00:00.0000009Z", DateBound::End).unwrap();
-        assert_eq!(end, at("2024-01-01T00:00:00.000001Z"));
+    fn end_instants_below_a_microsecond_are_truncated_before_the_step() {
+        let f = OrderFilter::default()
+            .created_between(None, Some(instant("2024-01-01T00:00:00.0000009Z")))
+            .unwrap();
+        assert_eq!(f.created_before, Some(at("2024-01-01T00:00:00.000001Z")));
     }
 
     #[test]
-    fn start_after_end_is_refused_without_a_single_field() {
-        let err = OrderFilter::default()
-            .with_dates(Some("2024-02-01"), Some("2024-01-31"))
-            .unwrap_err();
-        assert_eq!(err.field, None);
-        let err = OrderFilter::default()
-            .with_dates(Some("2024-01-01T00:00:01Z"), Some("2024-01-01T00:00:00Z"))
-            .unwrap_err();
-        assert_eq!(err.field, None);
+    fn a_start_after_the_end_is_refused() {
+        let reversed =
+            OrderFilter::default().created_between(Some(day(2024, 2, 1)), Some(day(2024, 1, 31)));
+        assert_eq!(reversed, Err(DateRangeError::Reversed));
+        let reversed = OrderFilter::default().created_between(
+            Some(instant("2024-01-01T00:00:01Z")),
+            Some(instant("2024-01-01T00:00:00Z")),
+        );
+        assert_eq!(reversed, Err(DateRangeError::Reversed));
     }
 
     #[test]
-    fn malformed_dates_name_their_field() {
-        for bad in [
-            "2024-13-01",
-            "2024-02-30",
-            "yesterday",
-            "2024-01-01T25:00:00Z",
-            "2024-01-01T00:00:00",
-        ] {
-            let err = OrderFilter::default()
-                .with_dates(None, Some(bad))
-                .unwrap_err();
-            assert_eq!(err.field.as_deref(), Some("end_date"), "{bad}");
-            let err = OrderFilter::default()
-                .with_dates(Some(bad), None)
-                .unwrap_err();
-            assert_eq!(err.field.as_deref(), Some("start_date"), "{bad}");
-        }
-    }
-
-    #[test]
-    fn dates_outside_years_1_to_9999_are_refused() {
-        assert!(parse_date_bound("end_date", "9999-12-31", DateBound::End).is_err());
-        assert!(parse_date_bound("start_date", "0000-01-01T00:00:00Z", DateBound::Start).is_err());
-        assert!(parse_date_bound("start_date", "9999-12-31", DateBound::Start).is_ok());
+    fn bounds_outside_years_1_to_9999_are_refused() {
+        let past_the_end = OrderFilter::default().created_between(None, Some(day(9999, 12, 31)));
+        assert_eq!(past_the_end, Err(DateRangeError::OutOfRange(RangeEnd::End)));
+        let year_zero =
+            OrderFilter::default().created_between(Some(instant("0000-01-01T00:00:00Z")), None);
+        assert_eq!(year_zero, Err(DateRangeError::OutOfRange(RangeEnd::Start)));
+        assert!(OrderFilter::default()
+            .created_between(Some(day(9999, 12, 31)), None)
+            .is_ok());
     }
 }

@@ -8,7 +8,7 @@ use crate::InputError;
 /// A positive database identifier of the entity `T`.
 ///
 /// ```
-/// use domain::UserId;
+/// use oms_domain::UserId;
 ///
 /// let id = UserId::parse_str("user_id", "42").unwrap();
 /// assert_eq!(id.get(), 42);

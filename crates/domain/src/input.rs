@@ -16,7 +16,7 @@ pub const NAME_MAX_CHARS: usize = 255;
 /// A syntactically valid e-mail address, trimmed, with its case as given.
 ///
 /// ```
-/// use domain::Email;
+/// use oms_domain::Email;
 ///
 /// let email = Email::parse("email", "  Ada.Lovelace@Example.com ").unwrap();
 /// assert_eq!(email.as_str(), "Ada.Lovelace@Example.com");
@@ -146,7 +146,7 @@ name_type!(
     /// A user's full name: 1–255 characters after trimming.
     ///
     /// ```
-    /// use domain::FullName;
+    /// use oms_domain::FullName;
     ///
     /// assert_eq!(FullName::parse("full_name", " Ada ").unwrap().as_str(), "Ada");
     /// assert!(FullName::parse("full_name", "   ").is_err());
@@ -158,7 +158,7 @@ name_type!(
     /// A product's name: 1–255 characters after trimming.
     ///
     /// ```
-    /// use domain::ProductName;
+    /// use oms_domain::ProductName;
     ///
     /// assert_eq!(ProductName::parse("name", "Mug").unwrap().as_str(), "Mug");
     /// assert!(ProductName::parse("name", &"x".repeat(256)).is_err());

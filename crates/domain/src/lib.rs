@@ -7,12 +7,17 @@
 //! reuse them without pulling in a database driver or a web framework.
 //!
 //! ```
-//! use domain::{Cents, OrderStatus, Quantity};
+//! use oms_domain::{Cents, OrderStatus, Quantity};
 //!
 //! let line = Cents::new(249_999).times(Quantity::new(2).unwrap()).unwrap();
 //! assert_eq!(line, Cents::new(499_998));
 //! assert!(OrderStatus::Pending.can_become(OrderStatus::Paid));
 //! ```
+
+/// The crate README's example, compiled and run as a test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExample;
 
 pub mod changes;
 pub mod error;
@@ -26,7 +31,7 @@ pub mod status;
 
 pub use changes::{NewProduct, NewUser, ProductChanges, UserChanges};
 pub use error::{InputError, InputErrorKind};
-pub use filter::{DateBound, OrderFilter};
+pub use filter::{DateBound, DateRangeError, OrderFilter, RangeEnd};
 pub use ids::{Id, OrderId, OrderItemId, ProductId, UserId};
 pub use input::{Email, FullName, ProductName};
 pub use money::{Cents, Overflow};

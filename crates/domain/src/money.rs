@@ -8,7 +8,7 @@ use crate::InputError;
 /// An amount of money in cents. Never a float.
 ///
 /// ```
-/// use domain::{Cents, Quantity};
+/// use oms_domain::{Cents, Quantity};
 ///
 /// let price = Cents::new(1_999);
 /// assert_eq!(price.times(Quantity::new(3).unwrap()), Ok(Cents::new(5_997)));
@@ -34,7 +34,7 @@ impl Cents {
     /// Checks a price given as input: an integer number of cents, zero or more.
     ///
     /// ```
-    /// use domain::Cents;
+    /// use oms_domain::Cents;
     ///
     /// assert_eq!(Cents::price("price_cents", 0), Ok(Cents::ZERO));
     /// assert!(Cents::price("price_cents", -1).is_err());

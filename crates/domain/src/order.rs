@@ -5,7 +5,7 @@ use crate::{Cents, InputError, OrderStatus, Overflow, ProductId, UserId};
 /// How many units of a product one line holds: 1–1,000,000.
 ///
 /// ```
-/// use domain::Quantity;
+/// use oms_domain::Quantity;
 ///
 /// assert_eq!(Quantity::new(3).unwrap().get(), 3);
 /// assert!(Quantity::new(0).is_err());
@@ -55,7 +55,7 @@ pub struct LineRequest {
 /// A validated request to place an order.
 ///
 /// ```
-/// use domain::{LineRequest, NewOrder, OrderStatus, ProductId, Quantity, UserId};
+/// use oms_domain::{LineRequest, NewOrder, OrderStatus, ProductId, Quantity, UserId};
 ///
 /// let line = LineRequest { product_id: ProductId::new(7), quantity: Quantity::new(2).unwrap() };
 /// let order = NewOrder::new(UserId::new(1), None, vec![line]).unwrap();
@@ -150,6 +150,7 @@ impl NewOrder {
 
 /// Why an order could not be priced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PricingError {
     /// These products do not exist.
     #[error("no product with id {}", join_ids(.0))]
@@ -196,7 +197,7 @@ pub struct PricedOrder {
 /// The money and units of an order (or of many orders).
 ///
 /// ```
-/// use domain::{Cents, OrderTotals, PricedLine, ProductId, Quantity};
+/// use oms_domain::{Cents, OrderTotals, PricedLine, ProductId, Quantity};
 ///
 /// let lines = [
 ///     PricedLine { product_id: ProductId::new(1), quantity: Quantity::new(2).unwrap(), unit_price: Cents::new(249_999) },

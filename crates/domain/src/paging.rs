@@ -5,7 +5,7 @@ use crate::InputError;
 /// A validated `limit`/`offset` pair: `limit` 1–100, `offset` ≥ 0.
 ///
 /// ```
-/// use domain::Paging;
+/// use oms_domain::Paging;
 ///
 /// let page = Paging::new(Some(50), Some(100)).unwrap();
 /// assert_eq!((page.limit(), page.offset()), (50, 100));

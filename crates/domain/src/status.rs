@@ -8,7 +8,7 @@ use crate::{InputError, InputErrorKind};
 /// Where an order is in its life.
 ///
 /// ```
-/// use domain::OrderStatus;
+/// use oms_domain::OrderStatus;
 ///
 /// let status: OrderStatus = "paid".parse().unwrap();
 /// assert_eq!(status, OrderStatus::Paid);
@@ -86,7 +86,7 @@ impl OrderStatus {
     /// Decides what asking for `next` means for an order in state `self`.
     ///
     /// ```
-    /// use domain::{OrderStatus, StatusChange};
+    /// use oms_domain::{OrderStatus, StatusChange};
     ///
     /// assert_eq!(OrderStatus::Paid.change_to(OrderStatus::Paid), Ok(StatusChange::Unchanged));
     /// assert!(OrderStatus::Cancelled.change_to(OrderStatus::Paid).is_err());

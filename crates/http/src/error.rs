@@ -2,12 +2,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use domain::{InputError, InputErrorKind};
+use oms_domain::{InputError, InputErrorKind};
+use oms_persistence::error::error_chain;
+use oms_persistence::{Entity, StoreError};
 use paperclip::actix::Apiv2Schema;
 use paperclip::v2::models::DefaultSchemaRaw;
 use paperclip::v2::schema::{Apiv2Errors, Apiv2Schema as _};
-use persistence::error::error_chain;
-use persistence::{Entity, StoreError};
 use serde::Serialize;
 
 /// Machine-readable error codes of the contract.
@@ -141,9 +141,9 @@ impl ResponseError for ApiError {
 impl From<InputError> for ApiError {
     fn from(error: InputError) -> Self {
         let code = match error.kind {
-            InputErrorKind::Invalid => ErrorCode::ValidationError,
             InputErrorKind::InvalidStatus => ErrorCode::InvalidStatus,
             InputErrorKind::EmptyUpdate => ErrorCode::EmptyUpdate,
+            _ => ErrorCode::ValidationError,
         };
         Self {
             detail: error.message,

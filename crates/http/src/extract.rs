@@ -294,8 +294,8 @@ impl QueryParams {
     }
 
     /// The standard `limit`/`offset` paging parameters.
-    pub fn paging(&self) -> Result<domain::Paging, ApiError> {
-        Ok(domain::Paging::new(
+    pub fn paging(&self) -> Result<oms_domain::Paging, ApiError> {
+        Ok(oms_domain::Paging::new(
             self.integer("limit")?,
             self.integer("offset")?,
         )?)

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use oms_persistence::Store;
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
-use persistence::Store;
 use serde::Serialize;
 
 use crate::error::{ApiError, ErrorCode};

@@ -5,6 +5,7 @@
 //! [`app`] builds the whole application; the server binary and the tests both use
 //! it, so they serve exactly the same thing.
 
+pub mod dates;
 pub mod docs;
 pub mod error;
 pub mod extract;
@@ -27,7 +28,7 @@ use actix_cors::Cors;
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::web;
-use persistence::Store;
+use oms_persistence::Store;
 
 pub use error::{ApiError, ErrorCode};
 pub use metrics::Metrics;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
-use persistence::PoolStatus;
+use oms_persistence::PoolStatus;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
     TextEncoder,
@@ -114,7 +114,7 @@ impl Default for Metrics {
 /// `GET /metrics`.
 pub async fn metrics(
     metrics: web::Data<Metrics>,
-    store: web::Data<persistence::Store>,
+    store: web::Data<oms_persistence::Store>,
 ) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use domain::{OrderStatus, Paging, Quantity};
+use oms_domain::{OrderStatus, Paging, Quantity};
 use paperclip::actix::OpenApiExt;
 use serde_json::{json, Map, Value};
 
@@ -193,10 +193,10 @@ fn complete_schemas(doc: &mut Value) {
         );
     }
     let id = json!({"minimum": 1, "example": 1});
-    let name = json!({"minLength": 1, "maxLength": domain::input::NAME_MAX_CHARS});
+    let name = json!({"minLength": 1, "maxLength": oms_domain::input::NAME_MAX_CHARS});
     let email = json!({
         "format": "email",
-        "maxLength": domain::input::EMAIL_MAX_CHARS,
+        "maxLength": oms_domain::input::EMAIL_MAX_CHARS,
         "example": "john.doe@example.com",
     });
     let price = json!({"minimum": 0, "example": 249_999});
@@ -255,7 +255,7 @@ fn complete_schemas(doc: &mut Value) {
     extend(
         doc,
         &format!("{schemas}/CreateOrder/properties/items"),
-        json!({"minItems": 1, "maxItems": domain::NewOrder::MAX_LINES}),
+        json!({"minItems": 1, "maxItems": oms_domain::NewOrder::MAX_LINES}),
     );
     extend(
         doc,

@@ -2,15 +2,15 @@
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
-use domain::{
+use oms_domain::{
     InputError, LineRequest, NewOrder, OrderFilter, OrderId, OrderStatus, ProductId, Quantity,
     UserId,
 };
+use oms_persistence::{Entity, ItemDetails, OrderDetails, Store, StoreError};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
 use paperclip::v2::models::{DataType, DefaultSchemaRaw};
 use paperclip::v2::schema::Apiv2Schema as SchemaOf;
-use persistence::{Entity, ItemDetails, OrderDetails, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
@@ -197,7 +197,7 @@ fn filter_from(query: &QueryParams) -> Result<OrderFilter, ApiError> {
             .transpose()?,
         ..OrderFilter::default()
     };
-    Ok(filter.with_dates(query.get("start_date"), query.get("end_date"))?)
+    crate::dates::with_dates(filter, query)
 }
 
 /// List orders

@@ -1,10 +1,10 @@
 //! `/products`: list, read, create and change products.
 
 use actix_web::HttpRequest;
-use domain::{Cents, NewProduct, ProductChanges, ProductId, ProductName};
+use oms_domain::{Cents, NewProduct, ProductChanges, ProductId, ProductName};
+use oms_persistence::{Product, Store};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
-use persistence::{Product, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;

@@ -2,10 +2,10 @@
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
-use domain::{Email, FullName, NewUser, UserChanges, UserId};
+use oms_domain::{Email, FullName, NewUser, UserChanges, UserId};
+use oms_persistence::{Store, User};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
-use persistence::{Store, User};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;

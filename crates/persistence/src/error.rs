@@ -1,7 +1,7 @@
 //! Failures of the storage layer, classified once, by kind.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use domain::{OrderStatus, TransitionError};
+use oms_domain::{OrderStatus, TransitionError};
 
 /// The kind of row a lookup did not find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use domain::{OrderStatus, OrderTotals};
+use oms_domain::{OrderStatus, OrderTotals};
 
 use crate::schema::{order_items, orders, products, users};
 

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::{Cents, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, StatusChange};
+use oms_domain::{Cents, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, StatusChange};
 use tokio::try_join;
 
 use crate::error::{parse_status, Entity, StoreError};

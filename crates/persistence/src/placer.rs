@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use domain::NewOrder;
+use oms_domain::NewOrder;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::models::OrderDetails;

@@ -8,7 +8,7 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Untyped};
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::{Cents, NewOrder, PricingError};
+use oms_domain::{Cents, NewOrder, PricingError};
 
 use crate::error::{Entity, StoreError};
 use crate::models::{ItemDetails, OrderDetails};
@@ -243,8 +243,8 @@ impl Placement {
             .price(|product| prices.get(&product.get()).copied().map(Cents::new))
             .map_err(|error| match error {
                 PricingError::Overflow => StoreError::Overflow,
-                PricingError::UnknownProducts(_) => {
-                    StoreError::Corrupt("a priced product has no price".to_owned())
+                other => {
+                    StoreError::Corrupt(format!("a placed order could not be priced: {other}"))
                 }
             })?;
         let items = item_ids

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::{NewProduct, Paging, ProductChanges, ProductId};
+use oms_domain::{NewProduct, Paging, ProductChanges, ProductId};
 use tokio::try_join;
 
 use crate::error::{Entity, StoreError};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use deadpool::managed::Object;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolableConnection};
 use diesel_async::AsyncPgConnection;
-use domain::{
+use oms_domain::{
     NewOrder, NewProduct, NewUser, OrderFilter, OrderId, OrderStatus, Paging, ProductChanges,
     ProductId, UserChanges, UserId,
 };

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::{NewUser, Paging, UserChanges, UserId};
+use oms_domain::{NewUser, Paging, UserChanges, UserId};
 use tokio::try_join;
 
 use crate::error::{Entity, StoreError};

@@ -4,8 +4,8 @@ mod common;
 
 use common::{count, DAY_TOTALS_DISAGREEING};
 use diesel_async::SimpleAsyncConnection;
-use persistence::testing::TestDatabase;
-use persistence::Store;
+use oms_persistence::testing::TestDatabase;
+use oms_persistence::Store;
 
 const PENDING_PAGES: &str =
     "SELECT pg_relation_size('order_day_totals_pending') / current_setting('block_size')::bigint AS n";

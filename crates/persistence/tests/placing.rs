@@ -7,10 +7,10 @@ use common::{
     count, DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
 };
 use diesel_async::SimpleAsyncConnection;
-use domain::{LineRequest, NewOrder, OrderStatus, ProductId, Quantity, UserId};
 use futures_util::future::join_all;
-use persistence::testing::TestDatabase;
-use persistence::{placing, Entity, OrderDetails, Store, StoreError};
+use oms_domain::{LineRequest, NewOrder, OrderStatus, ProductId, Quantity, UserId};
+use oms_persistence::testing::TestDatabase;
+use oms_persistence::{placing, Entity, OrderDetails, Store, StoreError};
 
 const CATALOGUE: &str = "
     INSERT INTO users (id, email, full_name) VALUES

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel_async::SimpleAsyncConnection;
-use domain::{Cents, OrderFilter, Paging, ProductChanges, ProductId, ProductName, UserId};
-use persistence::product_cache::listen;
-use persistence::testing::TestDatabase;
-use persistence::{ProductCache, Store, StoreError};
+use oms_domain::{Cents, OrderFilter, Paging, ProductChanges, ProductId, ProductName, UserId};
+use oms_persistence::product_cache::listen;
+use oms_persistence::testing::TestDatabase;
+use oms_persistence::{ProductCache, Store, StoreError};
 
 /// How long a condition may take to come true before the test gives up.
 const PATIENCE: Duration = Duration::from_secs(20);

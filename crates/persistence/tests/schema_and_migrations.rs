@@ -9,9 +9,9 @@ use common::{
     count, DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
 };
 use diesel_async::SimpleAsyncConnection;
-use domain::{OrderFilter, Paging, ProductId};
-use persistence::testing::TestDatabase;
-use persistence::{orders, setup};
+use oms_domain::{OrderFilter, Paging, ProductId};
+use oms_persistence::testing::TestDatabase;
+use oms_persistence::{orders, setup};
 
 #[tokio::test]
 async fn schema_rs_is_what_diesel_generates_from_the_migrations() {
@@ -58,7 +58,7 @@ fn migration_count() -> usize {
 #[tokio::test]
 async fn a_missing_database_and_schema_are_created() {
     let db = TestDatabase::new().await;
-    let mut options = persistence::testing::connect_options(&format!("{}_new", db.name()));
+    let mut options = oms_persistence::testing::connect_options(&format!("{}_new", db.name()));
     options.schema = "Shop Floor".to_owned();
     let report = setup::prepare(&options, "postgres").await.unwrap();
     assert!(report.created_database);
@@ -69,7 +69,7 @@ async fn a_missing_database_and_schema_are_created() {
         0
     );
     drop(conn);
-    let mut admin = persistence::testing::connect_options("postgres")
+    let mut admin = oms_persistence::testing::connect_options("postgres")
         .connect()
         .await
         .unwrap();

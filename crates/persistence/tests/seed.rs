@@ -7,8 +7,8 @@ use common::{
 };
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use persistence::seed::{fill, Progress, Sizes, ORDER_CHUNK};
-use persistence::testing::TestDatabase;
+use oms_persistence::seed::{fill, Progress, Sizes, ORDER_CHUNK};
+use oms_persistence::testing::TestDatabase;
 
 #[derive(diesel::QueryableByName)]
 struct Digest {

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use diesel::sql_types::Bool;
 use diesel_async::RunQueryDsl;
-use persistence::testing::{give_to_postgres, Cluster};
-use persistence::{ConnectOptions, SslMode, TlsOptions};
+use oms_persistence::testing::{give_to_postgres, Cluster};
+use oms_persistence::{ConnectOptions, SslMode, TlsOptions};
 
 #[derive(diesel::QueryableByName)]
 struct Encrypted {

@@ -7,10 +7,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::count;
-use persistence::seed::{fill, Sizes};
-use persistence::testing::TestDatabase;
-use persistence::warm::{tables, warm};
-use persistence::Store;
+use oms_persistence::seed::{fill, Sizes};
+use oms_persistence::testing::TestDatabase;
+use oms_persistence::warm::{tables, warm};
+use oms_persistence::Store;
 
 #[tokio::test]
 async fn the_warm_up_visits_every_user_order_and_line_through_each_index() {

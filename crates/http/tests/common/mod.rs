@@ -7,8 +7,8 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::{test, Error};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use oms_http::{app, ApiConfig};
-use persistence::testing::TestDatabase;
-use persistence::Store;
+use oms_persistence::testing::TestDatabase;
+use oms_persistence::Store;
 use serde_json::{json, Value};
 
 pub const PREFIX: &str = "/api/v1";
@@ -53,15 +53,15 @@ pub fn unreachable_store(wait_timeout: std::time::Duration) -> Store {
         .local_addr()
         .unwrap()
         .port();
-    let options = persistence::ConnectOptions {
+    let options = oms_persistence::ConnectOptions {
         url: format!("postgres://postgres@127.0.0.1:{closed}/oms"),
         schema: "public".to_owned(),
         statement_timeout: std::time::Duration::from_secs(5),
-        tls: persistence::TlsOptions::default(),
+        tls: oms_persistence::TlsOptions::default(),
     };
-    Store::new(persistence::pool::build_pool(
+    Store::new(oms_persistence::pool::build_pool(
         &options,
-        persistence::PoolOptions {
+        oms_persistence::PoolOptions {
             max_size: 2,
             wait_timeout,
         },
@@ -218,7 +218,7 @@ where
     /// lines a wrong copy of their order's date: 0 when the fast paths agree with
     /// the slow ones.
     pub async fn disagreements(&self) -> i64 {
-        use persistence::testing::{
+        use oms_persistence::testing::{
             DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
         };
         self.scalar(DAY_TOTALS_DISAGREEING).await

@@ -19,6 +19,6 @@ pub async fn count(conn: &mut AsyncPgConnection, query: &str) -> i64 {
         .n
 }
 
-pub use persistence::testing::{
+pub use oms_persistence::testing::{
     DAY_TOTALS_DISAGREEING, LINES_WITH_WRONG_ORDER_DATE, ORDERS_WITH_WRONG_TOTALS,
 };
