@@ -85,8 +85,8 @@ impl OrderFilter {
         start: Option<DateBound>,
         end: Option<DateBound>,
     ) -> Result<Self, DateRangeError> {
-        let from = start.map(|bound| first_instant(bound)).transpose()?;
-        let before = end.map(|bound| instant_after(bound)).transpose()?;
+        let from = start.map(first_instant).transpose()?;
+        let before = end.map(instant_after).transpose()?;
         if let (Some(from), Some(before)) = (from, before) {
             if from >= before {
                 return Err(DateRangeError::Reversed);
