@@ -2,23 +2,24 @@
 //!
 //! `oms` (or `oms serve`) reads its configuration, prepares the database
 //! (creating it and migrating as needed), then serves the API until SIGTERM or
-//! SIGINT, finishing the requests in flight before it exits. `oms openapi` and
-//! `oms postman` print the OpenAPI document and the Postman collection.
+//! SIGINT, finishing the requests in flight before it exits. `oms migrate` only
+//! prepares the database, `oms seed` fills it with generated data, and
+//! `oms openapi` and `oms postman` print the OpenAPI document and the Postman
+//! collection.
 
+mod cli;
 mod config;
 mod logs;
 mod seed;
+mod serve;
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
-use actix_web::HttpServer;
 use anyhow::Context;
-use oms_http::{ApiConfig, Metrics};
-use oms_persistence::{pool, product_cache, setup, warm, ProductCache, Store};
+use oms_http::ApiConfig;
+use oms_persistence::{setup, ConnectOptions};
 
+use crate::cli::Command;
 use crate::config::Settings;
 
 fn main() -> ExitCode {
@@ -31,121 +32,53 @@ fn main() -> ExitCode {
     }
 }
 
-pub const USAGE: &str = "usage: oms [serve | seed [OPTIONS] | openapi | postman | help]
-  serve     run the service (the default)
-  seed      fill the database with deterministic demo/benchmark data:
-              --users N (10000)  --products N (1000)  --orders N (100000)
-              --replace          empty the tables first even if they hold rows
-  openapi   print the OpenAPI document (JSON)
-  postman   print the Postman collection generated from it (JSON)";
-
 fn run() -> anyhow::Result<()> {
-    let command = std::env::args().nth(1);
-    match command.as_deref() {
-        None | Some("serve") => {}
-        Some("seed") => {
-            let options = seed::Options::parse(std::env::args().skip(2))?;
-            let settings = Settings::load("config")?;
+    // .env fills in variables the environment does not already set, before
+    // the command line reads them.
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(error) if error.not_found() => {}
+        Err(error) => return Err(error).context("cannot read .env"),
+    }
+    let invocation = cli::parse();
+    let settings = Settings::load(
+        "config",
+        invocation
+            .overrides
+            .iter()
+            .map(|(key, value)| (key.clone(), value.as_str())),
+    )?;
+    match invocation.command {
+        Command::Serve => {
             let _logs = logs::init(&settings)?;
-            return actix_web::rt::System::new().block_on(seed::run(&settings, options));
+            actix_web::rt::System::new().block_on(serve::run(settings))
         }
-        Some("openapi") => return print_json(&document(&Settings::load("config")?)),
-        Some("postman") => {
-            let settings = Settings::load("config")?;
+        Command::Migrate => {
+            let _logs = logs::init(&settings)?;
+            actix_web::rt::System::new().block_on(async {
+                prepare_database(&settings).await?;
+                tracing::info!(schema = settings.schema(), "the database is up to date");
+                Ok(())
+            })
+        }
+        Command::Seed(options) => {
+            let _logs = logs::init(&settings)?;
+            actix_web::rt::System::new().block_on(seed::run(&settings, options))
+        }
+        Command::Openapi => print_json(&document(&settings)),
+        Command::Postman => {
             let base_url = format!("http://{}:{}", settings.host, settings.port);
-            return print_json(&oms_http::postman::collection(
+            print_json(&oms_http::postman::collection(
                 &document(&settings),
                 &base_url,
-            ));
+            ))
         }
-        Some("help" | "-h" | "--help") => {
-            println!("{USAGE}");
-            return Ok(());
-        }
-        Some(other) => anyhow::bail!("unknown command '{other}'\n{USAGE}"),
     }
-    let settings = Settings::load("config")?;
-    let _logs = logs::init(&settings)?;
-    actix_web::rt::System::new().block_on(serve(settings))
 }
 
-/// Folds the day totals' pending changes every second, so list totals stay a
-/// read of a few thousand rows however fast orders arrive, and vacuums the pending
-/// table once [`VACUUM_PENDING_AFTER`] changes have been folded, so it stays a few
-/// pages long. A failure (the database is away) is retried at the next tick.
-fn spawn_day_totals_compaction(store: Store) {
-    actix_web::rt::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        let mut folded_since_vacuum = 0;
-        loop {
-            tick.tick().await;
-            match store.compact_day_totals().await {
-                Ok(folded) => folded_since_vacuum += folded,
-                Err(error) => tracing::debug!(%error, "day totals compaction skipped"),
-            }
-            if folded_since_vacuum >= VACUUM_PENDING_AFTER {
-                match store.vacuum_day_totals_pending().await {
-                    Ok(()) => folded_since_vacuum = 0,
-                    Err(error) => tracing::debug!(%error, "pending day totals not vacuumed"),
-                }
-            }
-        }
-    });
-}
-
-/// Reads the indexes requests use into the caches when the server starts, and
-/// again whenever the tables were rewritten (a bulk load), pausing while `api`
-/// serves requests (see [`warm`]). `watch` looks at the tables every few seconds.
-/// A failure only costs speed, so it is logged and tried again.
-fn spawn_warm_ups(
-    connect: oms_persistence::ConnectOptions,
-    connections: usize,
-    api: Store,
-    watch: Store,
-) {
-    actix_web::rt::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        let mut warmed = None;
-        loop {
-            tick.tick().await;
-            let tables = match watch.tables().await {
-                Ok(tables) if Some(tables) != warmed => tables,
-                Ok(_) => continue,
-                Err(error) => {
-                    tracing::debug!(%error, "tables not looked at");
-                    continue;
-                }
-            };
-            match warm::warm(&connect, connections, || api.busy()).await {
-                Ok(done) => {
-                    warmed = Some(tables);
-                    tracing::info!(
-                        entries = done.entries,
-                        seconds = done.elapsed.as_secs_f64(),
-                        "read the indexes requests use into the caches"
-                    );
-                }
-                Err(error) => tracing::warn!(%error, "could not read the indexes into the caches"),
-            }
-        }
-    });
-}
-
-/// Folded day-totals changes (dead rows) after which their table is vacuumed:
-/// about 80 pages.
-const VACUUM_PENDING_AFTER: i64 = 10_000;
-
-fn document(settings: &Settings) -> serde_json::Value {
-    oms_http::openapi::Document::build(&ApiConfig::new(&settings.api_v1_prefix)).0
-}
-
-fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(value).context("cannot render JSON")?;
-    println!("{text}");
-    Ok(())
-}
-
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+/// Creates the database and schema if missing and applies pending migrations,
+/// logging what it did; how to connect to the result.
+async fn prepare_database(settings: &Settings) -> anyhow::Result<ConnectOptions> {
     let connect = settings.connect_options()?;
     let report = setup::prepare(&connect, "postgres")
         .await
@@ -162,62 +95,15 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     for migration in &report.applied {
         tracing::info!(%migration, schema = settings.schema(), "applied migration");
     }
+    Ok(connect)
+}
 
-    let workers = settings.http_workers();
-    let mut stores = Store::per_worker(
-        (0..workers)
-            .map(|_| pool::build_pool(&connect, settings.worker_pool_options()))
-            .collect(),
-    );
-    if settings.product_cache_size > 0 {
-        let cache = ProductCache::new(settings.product_cache_size);
-        actix_web::rt::spawn(product_cache::listen(
-            cache.clone(),
-            connect.clone(),
-            Duration::from_secs(1),
-        ));
-        stores = stores
-            .into_iter()
-            .map(|store| store.with_product_cache(cache.clone()))
-            .collect();
-    }
-    // Any store can close every worker's pool at the end.
-    let closer = stores[0].clone();
-    let background = Store::new(pool::build_pool(
-        &connect,
-        settings.single_connection_options(),
-    ));
-    spawn_day_totals_compaction(background.clone());
-    if settings.db_warm_connections > 0 {
-        spawn_warm_ups(
-            connect.clone(),
-            settings.db_warm_connections,
-            closer.clone(),
-            background,
-        );
-    }
-    let api = settings.api_config();
-    let metrics = Metrics::new();
+fn document(settings: &Settings) -> serde_json::Value {
+    oms_http::openapi::Document::build(&ApiConfig::new(&settings.api_v1_prefix)).0
+}
 
-    // actix-web calls the factory once on each worker's thread; each takes the
-    // next store, so that every worker keeps to connections of its own.
-    let next_store = Arc::new(AtomicUsize::new(0));
-    let server = HttpServer::new(move || {
-        let store = stores[next_store.fetch_add(1, Ordering::Relaxed) % stores.len()].clone();
-        oms_http::app(store, api.clone(), metrics.clone())
-    })
-    .workers(workers)
-    .bind((settings.host.as_str(), settings.port))
-    .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?
-    .shutdown_timeout(settings.shutdown_grace_seconds)
-    .run();
-    tracing::info!(
-        address = %format!("http://{}:{}", settings.host, settings.port),
-        schema = settings.schema(),
-        "oms is serving"
-    );
-    server.await.context("the server failed")?;
-    closer.close();
-    tracing::info!("oms stopped");
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value).context("cannot render JSON")?;
+    println!("{text}");
     Ok(())
 }

@@ -5,61 +5,39 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use oms_persistence::seed::{self, Progress, Sizes};
-use oms_persistence::setup;
 
 use crate::config::Settings;
 
 /// What `oms seed` was asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct Options {
-    sizes: Sizes,
+    /// Users to generate.
+    #[arg(long, env = "SEED_USERS", default_value = "10000", value_parser = count)]
+    users: i64,
+    /// Products to generate (at least 5).
+    #[arg(long, env = "SEED_PRODUCTS", default_value = "1000", value_parser = count)]
+    products: i64,
+    /// Orders to generate, each with 1 to 5 lines.
+    #[arg(long, env = "SEED_ORDERS", default_value = "100000", value_parser = count)]
+    orders: i64,
+    /// Empty the tables first even if they hold rows.
+    #[arg(long, env = "SEED_REPLACE")]
     replace: bool,
 }
 
-impl Options {
-    /// Reads `--users N --products N --orders N --replace`.
-    pub fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Self> {
-        let mut options = Self {
-            sizes: Sizes {
-                users: 10_000,
-                products: 1_000,
-                orders: 100_000,
-            },
-            replace: false,
-        };
-        while let Some(arg) = args.next() {
-            let mut count = |name: &str| -> anyhow::Result<i64> {
-                let value = args
-                    .next()
-                    .with_context(|| format!("{name} needs a number"))?;
-                match value.replace('_', "").parse::<i64>() {
-                    Ok(n) if n >= 1 => Ok(n),
-                    _ => bail!("{name} must be a whole number of at least 1 (got '{value}')"),
-                }
-            };
-            match arg.as_str() {
-                "--users" => options.sizes.users = count("--users")?,
-                "--products" => options.sizes.products = count("--products")?,
-                "--orders" => options.sizes.orders = count("--orders")?,
-                "--replace" => options.replace = true,
-                other => bail!("unknown seed option '{other}'\n{}", crate::USAGE),
-            }
-        }
-        Ok(options)
+/// A whole number of at least 1; `_` may group digits (`10_000_000`).
+fn count(text: &str) -> Result<i64, String> {
+    match text.replace('_', "").parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "must be a whole number of at least 1 (got '{text}')"
+        )),
     }
 }
 
 /// Prepares the database like `serve` does, then fills it.
 pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<()> {
-    let connect = settings.connect_options()?;
-    setup::prepare(&connect, "postgres")
-        .await
-        .with_context(|| {
-            format!(
-                "cannot prepare the database at {}",
-                settings.database_target()
-            )
-        })?;
+    let connect = crate::prepare_database(settings).await?;
     let mut conn = connect
         .connect()
         .await
@@ -70,7 +48,11 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<()> {
             settings.schema()
         );
     }
-    let sizes = options.sizes;
+    let sizes = Sizes {
+        users: options.users,
+        products: options.products,
+        orders: options.orders,
+    };
     let bar = ProgressBar::new(u64::try_from(sizes.orders).unwrap_or(0));
     bar.set_style(
         ProgressStyle::with_template(

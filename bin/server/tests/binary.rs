@@ -194,3 +194,56 @@ async fn json_logs_carry_the_request_id_route_status_and_latency() {
         .iter()
         .all(|line| line["level"].is_string() && line["timestamp"].is_string()));
 }
+
+#[test]
+fn help_lists_every_command_and_each_commands_settings_with_their_variables() {
+    let (output, _) = run_to_end({
+        let mut command = oms(&[]);
+        command.arg("--help");
+        command
+    });
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["serve", "migrate", "seed", "openapi", "postman"] {
+        assert!(
+            help.lines()
+                .any(|line| line.trim_start().starts_with(command)),
+            "{command}: {help}"
+        );
+    }
+    let (output, _) = run_to_end({
+        let mut command = oms(&[]);
+        command.args(["seed", "--help"]);
+        command
+    });
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in [
+        "--orders",
+        "[env: SEED_ORDERS",
+        "--db-host",
+        "[env: DB_HOST",
+    ] {
+        assert!(help.contains(option), "{option}: {help}");
+    }
+}
+
+#[tokio::test]
+async fn migrate_creates_and_migrates_a_database_then_exits() {
+    let database = format!("oms_migrate_{}", std::process::id());
+    drop_database(&database).await;
+    let (output, stderr) = run_to_end({
+        let mut command = oms(&[("DB_SCHEMA", "shop".into())]);
+        command.args(["migrate", "--db-name", &database]);
+        command
+    });
+    assert!(output.status.success(), "{stderr}");
+    let logs = String::from_utf8_lossy(&output.stdout);
+    assert!(logs.contains("applied migration"), "{logs}");
+    assert!(logs.contains("the database is up to date"), "{logs}");
+    let mut conn = connect_options(&database).connect().await.unwrap();
+    conn.batch_execute("SELECT 1 FROM shop.orders")
+        .await
+        .unwrap();
+    drop(conn);
+    drop_database(&database).await;
+}

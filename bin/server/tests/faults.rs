@@ -108,7 +108,7 @@ async fn a_database_outage_is_answered_with_503_and_recovered_from_without_a_res
     assert_eq!(send("GET", &format!("{base}/ready"), None).0, 200);
 
     let mut conn = connect_options("oms");
-    conn.url = cluster.url("oms");
+    conn.address = cluster.address("oms");
     let mut conn = conn.connect().await.unwrap();
     let stored: Vec<i64> = diesel::sql_query(
         "SELECT id FROM orders WHERE total_amount_cents = 150 * total_quantity ORDER BY id",

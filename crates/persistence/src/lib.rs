@@ -13,6 +13,7 @@
 //! * [`Store`]: the pool plus those operations, for callers that just want a result.
 //! * [`StoreError`]: every failure, classified once by kind.
 
+pub mod address;
 pub mod error;
 mod line_months;
 pub mod models;
@@ -32,6 +33,7 @@ pub mod tls;
 pub mod users;
 pub mod warm;
 
+pub use address::{AddressError, DatabaseAddress};
 pub use diesel_async::AsyncPgConnection;
 pub use error::{Entity, StoreError};
 pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};

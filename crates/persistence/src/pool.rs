@@ -7,38 +7,23 @@ use diesel::ConnectionError;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
-use std::str::FromStr;
 
-use crate::error::error_chain;
-use crate::tls::TlsOptions;
+use crate::address::DatabaseAddress;
 
 /// The pool of PostgreSQL connections the service shares.
 pub type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncPgConnection>;
 
 /// Where the database is and what every connection is set to.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ConnectOptions {
-    /// A `postgres://` URL (it may hold a password: never log it).
-    pub url: String,
+    /// The server, database and role, and how to use TLS.
+    pub address: DatabaseAddress,
     /// The schema that holds the tables; becomes each connection's `search_path`.
     pub schema: String,
     /// The server-side limit on any one statement.
     pub statement_timeout: Duration,
-    /// Whether and how connections use TLS.
-    pub tls: TlsOptions,
-}
-
-impl std::fmt::Debug for ConnectOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectOptions")
-            .field("url", &"<redacted>")
-            .field("schema", &self.schema)
-            .field("statement_timeout", &self.statement_timeout)
-            .field("tls", &self.tls)
-            .finish()
-    }
 }
 
 /// How many connections, and how long to wait for one.
@@ -66,32 +51,11 @@ impl ConnectOptions {
 
     /// Opens one connection and applies the session settings.
     pub async fn connect(&self) -> Result<AsyncPgConnection, ConnectionError> {
-        let mut conn = self.open(&self.url).await?;
+        let mut conn = self.address.open().await?;
         conn.batch_execute(&self.session_setup())
             .await
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
         Ok(conn)
-    }
-}
-
-impl ConnectOptions {
-    /// Opens a bare connection to `url` with this TLS mode (no session settings).
-    pub async fn open(&self, url: &str) -> Result<AsyncPgConnection, ConnectionError> {
-        let tls = self
-            .tls
-            .client_config()
-            .map_err(|error| ConnectionError::BadConnection(error.to_string()))?;
-        let Some(tls) = tls else {
-            return AsyncPgConnection::establish(url).await;
-        };
-        let mut config = tokio_postgres::Config::from_str(url)
-            .map_err(|error| ConnectionError::InvalidConnectionUrl(error.to_string()))?;
-        config.ssl_mode(tokio_postgres::config::SslMode::Require);
-        let (client, connection) = config
-            .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-            .await
-            .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
-        AsyncPgConnection::try_from_client_and_connection(client, connection).await
     }
 }
 

@@ -4,7 +4,6 @@ use diesel::sql_types::{Bool, Text};
 use diesel::ConnectionError;
 use diesel_async::{AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use percent_encoding::percent_decode_str;
 
 use crate::pool::{quote_identifier, ConnectOptions};
 
@@ -40,7 +39,7 @@ pub struct SetupReport {
     pub applied: Vec<String>,
 }
 
-/// Makes the database named in `options.url` ready for oms: creates it if it does
+/// Makes the database named in `options.address` ready for oms: creates it if it does
 /// not exist (connecting to `maintenance_db` on the same server to do so), creates
 /// the schema, then applies pending migrations while holding an advisory lock, so
 /// several instances can start at once.
@@ -67,25 +66,28 @@ pub async fn prepare(
 }
 
 async fn establish(options: &ConnectOptions) -> Result<AsyncPgConnection, ConnectionError> {
-    options.open(&options.url).await
+    options.address.open().await
 }
 
-/// Creates the database of `options.url` when the server does not have it.
+/// Creates the database of `options.address` when the server does not have it.
 /// Returns whether it created it.
 async fn create_database_if_missing(
     options: &ConnectOptions,
     maintenance_db: &str,
 ) -> Result<bool, SetupError> {
-    let Some((server_url, name)) = split_database(&options.url, maintenance_db) else {
+    let name = options.address.database();
+    if name.is_empty() {
         return Ok(false);
-    };
+    }
     let mut conn = options
-        .open(&server_url)
+        .address
+        .on_database(maintenance_db)
+        .open()
         .await
         .map_err(SetupError::Connect)?;
     let exists: bool = diesel::select(
         diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
-            .bind::<Text, _>(&name)
+            .bind::<Text, _>(name)
             .sql(")"),
     )
     .get_result(&mut conn)
@@ -95,13 +97,13 @@ async fn create_database_if_missing(
         return Ok(false);
     }
     match conn
-        .batch_execute(&format!("CREATE DATABASE {}", quote_identifier(&name)))
+        .batch_execute(&format!("CREATE DATABASE {}", quote_identifier(name)))
         .await
     {
         Ok(()) => Ok(true),
         // Another instance created it between our check and our CREATE.
         Err(diesel::result::Error::DatabaseError(_, _))
-            if database_exists(&mut conn, &name).await =>
+            if database_exists(&mut conn, name).await =>
         {
             Ok(false)
         }
@@ -118,28 +120,6 @@ async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
     .get_result(conn)
     .await
     .unwrap_or(false)
-}
-
-/// Splits `postgres://…/name?params` into the same URL on `maintenance_db`, and `name`.
-fn split_database(url: &str, maintenance_db: &str) -> Option<(String, String)> {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://")? + 3;
-    let slash = scheme_end + base[scheme_end..].find('/')?;
-    let name = percent_decode_str(&base[slash + 1..])
-        .decode_utf8_lossy()
-        .into_owned();
-    if name.is_empty() {
-        return None;
-    }
-    let mut server = format!("{}/{maintenance_db}", &base[..slash]);
-    if let Some(query) = query {
-        server.push('?');
-        server.push_str(query);
-    }
-    Some((server, name))
 }
 
 async fn migrate(mut conn: AsyncPgConnection, schema: &str) -> Result<Vec<String>, SetupError> {
@@ -169,26 +149,4 @@ async fn migrate(mut conn: AsyncPgConnection, schema: &str) -> Result<Vec<String
         .await
         .map_err(SetupError::Schema)?;
     applied
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_the_database_name_off_the_url() {
-        assert_eq!(
-            split_database("postgres://u:p@h:5432/orders?sslmode=disable", "postgres"),
-            Some((
-                "postgres://u:p@h:5432/postgres?sslmode=disable".to_owned(),
-                "orders".to_owned()
-            ))
-        );
-        assert_eq!(
-            split_database("postgres://h/my%20db", "postgres").map(|(_, name)| name),
-            Some("my db".to_owned())
-        );
-        assert_eq!(split_database("postgres://h", "postgres"), None);
-        assert_eq!(split_database("postgres://h/", "postgres"), None);
-    }
 }

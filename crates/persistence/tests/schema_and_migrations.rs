@@ -20,7 +20,7 @@ async fn schema_rs_is_what_diesel_generates_from_the_migrations() {
     let output = Command::new("diesel")
         .args(["print-schema", "--config-file"])
         .arg(format!("{manifest}/../../diesel.toml"))
-        .env("DATABASE_URL", &db.options().url)
+        .env("DATABASE_URL", db.options().address.to_url())
         .output()
         .expect(
             "the diesel CLI is needed to check schema.rs: \

@@ -8,7 +8,7 @@ use std::time::Duration;
 use diesel::sql_types::Bool;
 use diesel_async::RunQueryDsl;
 use oms_persistence::testing::{give_to_postgres, Cluster};
-use oms_persistence::{ConnectOptions, SslMode, TlsOptions};
+use oms_persistence::{ConnectOptions, DatabaseAddress, SslMode};
 
 #[derive(diesel::QueryableByName)]
 struct Encrypted {
@@ -103,14 +103,15 @@ fn options(
     mode: SslMode,
     root_cert: Option<&Path>,
 ) -> ConnectOptions {
+    let mut address = DatabaseAddress::from_parts(host, cluster.port(), "postgres", "postgres", "")
+        .with_ssl_mode(mode);
+    if let Some(root_cert) = root_cert {
+        address = address.with_root_cert(root_cert.to_path_buf());
+    }
     ConnectOptions {
-        url: format!("postgres://postgres@{host}:{}/postgres", cluster.port()),
+        address,
         schema: "public".to_owned(),
         statement_timeout: Duration::from_secs(5),
-        tls: TlsOptions {
-            mode,
-            root_cert: root_cert.map(Path::to_path_buf),
-        },
     }
 }
 

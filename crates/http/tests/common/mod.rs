@@ -54,10 +54,15 @@ pub fn unreachable_store(wait_timeout: std::time::Duration) -> Store {
         .unwrap()
         .port();
     let options = oms_persistence::ConnectOptions {
-        url: format!("postgres://postgres@127.0.0.1:{closed}/oms"),
+        address: oms_persistence::DatabaseAddress::from_parts(
+            "127.0.0.1",
+            closed,
+            "oms",
+            "postgres",
+            "",
+        ),
         schema: "public".to_owned(),
         statement_timeout: std::time::Duration::from_secs(5),
-        tls: oms_persistence::TlsOptions::default(),
     };
     Store::new(oms_persistence::pool::build_pool(
         &options,

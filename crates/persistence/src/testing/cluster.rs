@@ -78,9 +78,9 @@ impl Cluster {
         self.port
     }
 
-    /// A URL for `database` as user `postgres`.
-    pub fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    /// Database `database` on it, as user `postgres`.
+    pub fn address(&self, database: &str) -> crate::DatabaseAddress {
+        crate::DatabaseAddress::from_parts("127.0.0.1", self.port, database, "postgres", "")
     }
 
     /// Starts the server and waits until it accepts connections.

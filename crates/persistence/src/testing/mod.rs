@@ -10,14 +10,14 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 mod cluster;
 
 pub use cluster::{give_to_postgres, Cluster};
 
 use crate::pool::{build_pool, quote_identifier, ConnectOptions, Pool, PoolOptions};
-use crate::setup;
+use crate::{setup, DatabaseAddress};
 
 /// Counts the orders whose stored totals differ from the sums over their lines
 /// (as column `n`); 0 when every stored total is right.
@@ -54,32 +54,23 @@ pub const DAY_TOTALS_DISAGREEING: &str = "SELECT count(*) AS n FROM (
        OR full_recount.quantity IS DISTINCT FROM kept.quantity";
 
 /// The server tests run against: `TEST_DATABASE_URL`, or the local PostgreSQL.
-pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// `server_url()` with its database replaced by `name`.
-pub fn database_url(name: &str) -> String {
-    let server = server_url();
-    let (base, query) = match server.split_once('?') {
-        Some((base, query)) => (base.to_owned(), format!("?{query}")),
-        None => (server.clone(), String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{name}{query}", &base[..host_end])
+///
+/// # Panics
+/// When `TEST_DATABASE_URL` is not a PostgreSQL URL.
+pub fn server_address() -> DatabaseAddress {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => DatabaseAddress::parse(&url)
+            .unwrap_or_else(|error| panic!("TEST_DATABASE_URL is not a PostgreSQL URL: {error}")),
+        Err(_) => DatabaseAddress::from_parts("127.0.0.1", 5432, "postgres", "postgres", ""),
+    }
 }
 
 /// Options for a connection to database `name` on the test server, tables in `public`.
 pub fn connect_options(name: &str) -> ConnectOptions {
     ConnectOptions {
-        url: database_url(name),
+        address: server_address().on_database(name),
         schema: "public".to_owned(),
         statement_timeout: Duration::from_secs(30),
-        tls: crate::TlsOptions::default(),
     }
 }
 
@@ -171,7 +162,7 @@ impl Drop for TestDatabase {
                 .build()
                 .expect("a current-thread runtime builds");
             runtime.block_on(async move {
-                if let Ok(mut admin) = AsyncPgConnection::establish(&server_url()).await {
+                if let Ok(mut admin) = server_address().open().await {
                     let _ = admin.batch_execute(&drop).await;
                 }
             });
@@ -181,14 +172,10 @@ impl Drop for TestDatabase {
 }
 
 async fn admin_connection() -> AsyncPgConnection {
-    AsyncPgConnection::establish(&server_url())
-        .await
-        .unwrap_or_else(|error| {
-            panic!(
-                "tests need PostgreSQL at {} (set TEST_DATABASE_URL): {error}",
-                server_url()
-            )
-        })
+    let server = server_address();
+    server.open().await.unwrap_or_else(|error| {
+        panic!("tests need PostgreSQL at {server:?} (set TEST_DATABASE_URL): {error}")
+    })
 }
 
 /// A hash of every file under `migrations/`: the template's version.

@@ -1,0 +1,293 @@
+//! Settings, read in layers: built-in defaults, then an optional `config.toml`,
+//! then `.env`, then the process environment, then the command line (later
+//! layers win). The environment and the command line are read by the CLI
+//! ([`crate::cli`]), which knows every setting from [`variables::VARIABLES`].
+
+mod logging;
+pub mod variables;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use oms_persistence::{ConnectOptions, DatabaseAddress, PoolOptions, SslMode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+pub use logging::{LogFormat, LogLevel};
+use variables::VARIABLES;
+
+/// Everything the server reads from its configuration.
+#[derive(Deserialize)]
+pub struct Settings {
+    db_host: String,
+    db_port: u16,
+    db_name: String,
+    db_user: String,
+    db_password: SecretString,
+    db_schema: String,
+    database_url: SecretString,
+    db_sslmode: String,
+    db_sslrootcert: String,
+    /// Connections the API opens at most; 0 means one per CPU core.
+    db_pool_size: usize,
+    db_pool_timeout_ms: u64,
+    db_statement_timeout_ms: u64,
+    /// Connections that read the indexes requests use into the caches when the
+    /// server starts and after a bulk load; 0 skips it.
+    pub db_warm_connections: usize,
+    /// Where the API is mounted.
+    pub api_v1_prefix: String,
+    /// Verbose logging, whatever `LOG_LEVEL` says.
+    debug: bool,
+    log_level: String,
+    /// Interface to listen on.
+    pub host: String,
+    /// Port to listen on.
+    pub port: u16,
+    /// Largest accepted request body, in bytes.
+    max_body_bytes: usize,
+    /// Longest a request may take before it is answered with 503.
+    request_timeout_ms: u64,
+    /// Comma-separated origins allowed by CORS.
+    cors_allowed_origins: String,
+    /// How long in-flight requests may finish after SIGTERM.
+    pub shutdown_grace_seconds: u64,
+    /// HTTP worker threads; 0 means one per CPU core.
+    http_workers: usize,
+    /// Most products kept in memory; 0 turns the cache off.
+    pub product_cache_size: usize,
+    log_format: String,
+}
+
+impl Settings {
+    /// The defaults, then `config_file` (TOML, without its extension) if it
+    /// exists, then `overrides` (setting key and value, from the environment
+    /// or the command line).
+    pub fn load<'a>(
+        config_file: &str,
+        overrides: impl IntoIterator<Item = (String, &'a str)>,
+    ) -> anyhow::Result<Self> {
+        let mut builder =
+            Self::defaults()?.add_source(config::File::with_name(config_file).required(false));
+        for (key, value) in overrides {
+            builder = builder
+                .set_override(key, value)
+                .context("invalid configuration")?;
+        }
+        let settings: Self = builder
+            .build()
+            .context("invalid configuration")?
+            .try_deserialize()
+            .context("invalid configuration")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in layer: every setting's default.
+    fn defaults(
+    ) -> Result<config::ConfigBuilder<config::builder::DefaultState>, config::ConfigError> {
+        VARIABLES
+            .iter()
+            .try_fold(config::Config::builder(), |builder, variable| {
+                builder.set_default(variable.key(), variable.default)
+            })
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        self.log_level()?;
+        self.log_format()?;
+        if self.request_timeout_ms == 0 {
+            bail!("invalid configuration: REQUEST_TIMEOUT_MS must be at least 1");
+        }
+        if self.db_schema.trim().is_empty() {
+            bail!("invalid configuration: DB_SCHEMA must not be empty");
+        }
+        if self.max_body_bytes == 0 {
+            bail!("invalid configuration: MAX_BODY_BYTES must be at least 1");
+        }
+        self.address()?;
+        Ok(())
+    }
+
+    /// The effective log level: `LOG_LEVEL`, lowered to debug when `DEBUG` is on.
+    pub fn log_level(&self) -> anyhow::Result<LogLevel> {
+        let level: LogLevel = self.log_level.parse()?;
+        Ok(if self.debug {
+            level.min(LogLevel::Debug)
+        } else {
+            level
+        })
+    }
+
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub fn log_format(&self) -> anyhow::Result<LogFormat> {
+        self.log_format.parse()
+    }
+
+    /// The HTTP layer's settings.
+    pub fn api_config(&self) -> oms_http::ApiConfig {
+        let mut api = oms_http::ApiConfig::new(&self.api_v1_prefix);
+        api.body_limit = self.max_body_bytes;
+        api.request_timeout = Duration::from_millis(self.request_timeout_ms);
+        api.cors_origins = self
+            .cors_allowed_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(str::to_owned)
+            .collect();
+        api
+    }
+
+    /// Where the database is: `DATABASE_URL` if set, else the `DB_*` parts;
+    /// `DB_SSLMODE` and `DB_SSLROOTCERT` win over the URL's `sslmode` and
+    /// `sslrootcert`.
+    pub fn address(&self) -> anyhow::Result<DatabaseAddress> {
+        let url = self.database_url.expose_secret().trim();
+        let mut address = if url.is_empty() {
+            DatabaseAddress::from_parts(
+                &self.db_host,
+                self.db_port,
+                &self.db_name,
+                &self.db_user,
+                self.db_password.expose_secret(),
+            )
+        } else {
+            DatabaseAddress::parse(url)
+                .map_err(|error| anyhow::anyhow!("invalid configuration: DATABASE_URL: {error}"))?
+        };
+        let mode = self.db_sslmode.trim();
+        if !mode.is_empty() {
+            let mode = mode
+                .parse::<SslMode>()
+                .map_err(|error| anyhow::anyhow!("invalid configuration: DB_SSLMODE: {error}"))?;
+            address = address.with_ssl_mode(mode);
+        }
+        let root_cert = self.db_sslrootcert.trim();
+        if !root_cert.is_empty() {
+            address = address.with_root_cert(PathBuf::from(root_cert));
+        }
+        Ok(address)
+    }
+
+    /// How to reach the database and set up each connection.
+    pub fn connect_options(&self) -> anyhow::Result<ConnectOptions> {
+        Ok(ConnectOptions {
+            address: self.address()?,
+            schema: self.schema().to_owned(),
+            statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+        })
+    }
+
+    /// How many HTTP worker threads serve requests.
+    pub fn http_workers(&self) -> usize {
+        match self.http_workers {
+            0 => cores(),
+            workers => workers,
+        }
+    }
+
+    /// Connections the API opens at most. One per core by default, for
+    /// PostgreSQL on the same host: with more, its backends outnumber the cores
+    /// they share with the HTTP workers, and the kernel's scheduler left single
+    /// backends waiting for a core (docs/PERFORMANCE.md).
+    fn db_pool_size(&self) -> usize {
+        match self.db_pool_size {
+            0 => cores(),
+            size => size,
+        }
+    }
+
+    /// The pool of each HTTP worker: the API's connections shared out among
+    /// them (rounded up, at least one connection each).
+    pub fn worker_pool_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_size: self.db_pool_size().div_ceil(self.http_workers()).max(1),
+            wait_timeout: Duration::from_millis(self.db_pool_timeout_ms),
+        }
+    }
+
+    /// A pool of one connection, for background tasks.
+    pub fn single_connection_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_size: 1,
+            wait_timeout: Duration::from_millis(self.db_pool_timeout_ms),
+        }
+    }
+
+    /// `host:port (database, user)` of the database, for messages; never the password.
+    pub fn database_target(&self) -> String {
+        match self.address() {
+            Ok(address) if self.database_url.expose_secret().trim().is_empty() => {
+                address.describe()
+            }
+            Ok(address) => format!("{} from DATABASE_URL", address.describe()),
+            Err(_) => "an invalid DATABASE_URL".to_owned(),
+        }
+    }
+
+    /// The schema that holds the tables.
+    pub fn schema(&self) -> &str {
+        self.db_schema.trim()
+    }
+}
+
+/// The CPU cores this process may run on (1 when that cannot be told).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings_with(overrides: &[(&str, &str)]) -> Settings {
+        Settings::load(
+            "no-such-config-file",
+            overrides
+                .iter()
+                .map(|&(key, value)| (key.to_owned(), value)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn by_default_each_core_has_one_worker_with_one_connection() {
+        let settings = settings_with(&[]);
+        assert_eq!(settings.http_workers(), cores());
+        assert_eq!(settings.worker_pool_options().max_size, 1);
+    }
+
+    #[test]
+    fn a_set_pool_size_is_shared_out_among_the_workers_rounded_up() {
+        let settings = settings_with(&[("db_pool_size", "5"), ("http_workers", "2")]);
+        assert_eq!(settings.worker_pool_options().max_size, 3);
+        let settings = settings_with(&[("db_pool_size", "1"), ("http_workers", "4")]);
+        assert_eq!(settings.worker_pool_options().max_size, 1);
+    }
+
+    #[test]
+    fn db_sslmode_wins_over_the_urls_sslmode() {
+        let settings = settings_with(&[
+            (
+                "database_url",
+                "postgres://u@db.example/shop?sslmode=require",
+            ),
+            ("db_sslmode", "verify-ca"),
+        ]);
+        assert_eq!(settings.address().unwrap().tls().mode, SslMode::VerifyCa);
+        assert_eq!(
+            settings.database_target(),
+            "db.example:5432 (database 'shop', user 'u') from DATABASE_URL"
+        );
+    }
+
+    #[test]
+    fn debug_lowers_the_level_to_debug_but_never_raises_it() {
+        let settings = settings_with(&[("log_level", "warning"), ("debug", "true")]);
+        assert_eq!(settings.log_level().unwrap(), LogLevel::Debug);
+        let settings = settings_with(&[("log_level", "trace"), ("debug", "true")]);
+        assert_eq!(settings.log_level().unwrap(), LogLevel::Trace);
+    }
+}
