@@ -1,12 +1,12 @@
-//! Faults an operator will meet: the database going away and coming back, and
-//! SIGTERM while requests are in flight.
+//! Faults an operator will meet: the database going away and coming back, a
+//! statement running out of time, and SIGTERM while requests are in flight.
 
 mod common;
 
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{free_port, oms, send, terminate, wait_until_serving};
+use common::{agent, free_port, oms, send, terminate, wait_until_serving};
 use diesel::sql_types::BigInt;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use oms_persistence::testing::{connect_options, Cluster, TestDatabase};
@@ -173,4 +173,47 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_cleanly() {
     }
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status {status}");
+}
+
+#[tokio::test]
+async fn a_statement_past_the_statement_timeout_is_a_503_with_retry_after() {
+    let db = TestDatabase::new().await;
+    let port = free_port();
+    let mut child = oms(&[
+        ("DB_NAME", db.name().to_owned()),
+        ("PORT", port.to_string()),
+        ("DB_STATEMENT_TIMEOUT_MS", "200".into()),
+        ("DB_WARM_CONNECTIONS", "0".into()),
+    ])
+    .spawn()
+    .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_serving(&mut child, &base);
+    let list = format!("{base}/api/v1/orders?status=paid");
+    let mut locker = db.connect().await;
+    locker
+        .batch_execute("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+
+    let mut response = agent().get(&list).call().unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    let retry_after: u32 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let body: serde_json::Value = response.body_mut().read_json().unwrap();
+    assert_eq!(body["code"], "SERVICE_UNAVAILABLE", "{body}");
+
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    let response = agent().get(&list).call().unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "served again once the lock is gone"
+    );
+    terminate(&child);
+    child.wait().unwrap();
 }

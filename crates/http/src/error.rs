@@ -1,6 +1,6 @@
 //! The one error type of the HTTP layer and its `{detail, code, field}` body.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use oms_domain::{InputError, InputErrorKind};
 use oms_persistence::error::error_chain;
@@ -76,6 +76,9 @@ pub struct ApiError {
     /// (`items[1].quantity`) or a query parameter's name (`start_date`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds after which a retry may succeed, sent as `Retry-After`.
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -85,6 +88,7 @@ impl ApiError {
             detail: detail.into(),
             code,
             field: None,
+            retry_after: None,
         }
     }
 
@@ -98,12 +102,21 @@ impl ApiError {
             detail: detail.into(),
             code,
             field: Some(field.into()),
+            retry_after: None,
         }
     }
 
     /// A 400 `VALIDATION_ERROR` about one input.
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::with_field(ErrorCode::ValidationError, field, detail)
+    }
+
+    /// A 503 `SERVICE_UNAVAILABLE` that may be retried after `seconds`.
+    pub fn unavailable(detail: impl Into<String>, seconds: u32) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(ErrorCode::ServiceUnavailable, detail)
+        }
     }
 
     /// The opaque 500 answer; the cause goes to the log, never to the client.
@@ -134,7 +147,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(self)
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        }
+        response.json(self)
     }
 }
 
@@ -149,33 +166,50 @@ impl From<InputError> for ApiError {
             detail: error.message,
             code,
             field: error.field,
+            retry_after: None,
         }
     }
 }
 
+/// How long a client should wait before retrying after the database was
+/// unreachable (about the pool's wait for a connection) or a statement ran out of
+/// time (long enough for the load that slowed it to pass).
+const RETRY_UNAVAILABLE_SECONDS: u32 = 2;
+const RETRY_TIMED_OUT_SECONDS: u32 = 5;
+
+/// Every storage failure's answer: the one place they are mapped to HTTP.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        let detail = error.to_string();
         match error {
-            StoreError::NotFound { entity, .. } => {
-                let code = match entity {
-                    Entity::User => ErrorCode::UserNotFound,
-                    Entity::Product => ErrorCode::ProductNotFound,
-                    Entity::Order => ErrorCode::OrderNotFound,
+            StoreError::NotFound { entity, .. } => Self::new(not_found(entity), detail),
+            StoreError::OrderRefersToMissing { entity, lines, .. } => {
+                let field = match (entity, lines.as_slice()) {
+                    (Entity::Product, [line]) => Some(format!("items[{line}].product_id")),
+                    (Entity::Product, _) => None,
+                    _ => Some("user_id".to_owned()),
                 };
-                Self::new(code, error.to_string())
+                Self {
+                    field,
+                    ..Self::new(not_found(entity), detail)
+                }
             }
-            StoreError::EmailTaken => {
-                Self::with_field(ErrorCode::EmailTaken, "email", error.to_string())
-            }
-            StoreError::Transition(_) => {
-                Self::new(ErrorCode::InvalidStatusTransition, error.to_string())
-            }
-            StoreError::Overflow => Self::new(ErrorCode::ValidationError, error.to_string()),
+            StoreError::EmailTaken => Self::with_field(ErrorCode::EmailTaken, "email", detail),
+            StoreError::Transition(_) => Self::new(ErrorCode::InvalidStatusTransition, detail),
+            StoreError::OrderTooLarge => Self::invalid("items", detail),
+            StoreError::TotalsTooLarge => Self::new(ErrorCode::ValidationError, detail),
             StoreError::Unavailable(_) => {
                 tracing::warn!(error = %error_chain(&error), "database unavailable");
-                Self::new(
-                    ErrorCode::ServiceUnavailable,
+                Self::unavailable(
                     "the database is unavailable; retry later",
+                    RETRY_UNAVAILABLE_SECONDS,
+                )
+            }
+            StoreError::TimedOut(_) => {
+                tracing::warn!(error = %error_chain(&error), "statement timed out");
+                Self::unavailable(
+                    "the database took too long to answer; retry later",
+                    RETRY_TIMED_OUT_SECONDS,
                 )
             }
             StoreError::Corrupt(_) | StoreError::Database(_) => {
@@ -183,5 +217,13 @@ impl From<StoreError> for ApiError {
                 Self::internal()
             }
         }
+    }
+}
+
+fn not_found(entity: Entity) -> ErrorCode {
+    match entity {
+        Entity::User => ErrorCode::UserNotFound,
+        Entity::Product => ErrorCode::ProductNotFound,
+        Entity::Order => ErrorCode::OrderNotFound,
     }
 }

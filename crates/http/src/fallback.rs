@@ -94,12 +94,12 @@ async fn guard(
         }
         Err(_) => {
             tracing::warn!(method = %request.method(), path = %request.path(), ?limit, "request time limit reached");
-            let error = ApiError::new(
-                ErrorCode::ServiceUnavailable,
+            let error = ApiError::unavailable(
                 format!(
                     "the request took longer than the limit of {} ms; retry later",
                     limit.as_millis()
                 ),
+                limit.as_secs().try_into().unwrap_or(u32::MAX).max(1),
             );
             Ok(ServiceResponse::new(request, error.error_response()))
         }

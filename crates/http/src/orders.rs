@@ -6,14 +6,14 @@ use oms_domain::{
     InputError, LineRequest, NewOrder, OrderFilter, OrderId, OrderStatus, ProductId, Quantity,
     UserId,
 };
-use oms_persistence::{Entity, ItemDetails, OrderDetails, Store, StoreError};
+use oms_persistence::{ItemDetails, OrderDetails, Store};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
 use paperclip::v2::models::{DataType, DefaultSchemaRaw};
 use paperclip::v2::schema::Apiv2Schema as SchemaOf;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
 use crate::respond::Created;
@@ -211,16 +211,7 @@ async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<OrderLis
     let query = QueryParams::parse(&req, LIST_PARAMS)?;
     let filter = filter_from(&query)?;
     let paging = query.paging()?;
-    let page = store
-        .list_orders(&filter, paging)
-        .await
-        .map_err(|error| match error {
-            StoreError::Overflow => ApiError::new(
-                ErrorCode::ValidationError,
-                "the totals of the matching orders do not fit in 64 bits; narrow the filters",
-            ),
-            other => other.into(),
-        })?;
+    let page = store.list_orders(&filter, paging).await?;
     Ok(Json(OrderList {
         orders: page.orders.into_iter().map(OrderJson::from).collect(),
         total: page.total,
@@ -277,38 +268,6 @@ fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
     Ok(NewOrder::new(user_id, status, lines)?)
 }
 
-/// Points a storage error of `POST /orders` at the body field that caused it.
-fn create_error(order: &NewOrder, error: StoreError) -> ApiError {
-    match &error {
-        StoreError::NotFound {
-            entity: Entity::User,
-            ..
-        } => ApiError::with_field(ErrorCode::UserNotFound, "user_id", error.to_string()),
-        StoreError::NotFound {
-            entity: Entity::Product,
-            ids,
-        } => {
-            let lines: Vec<usize> = order
-                .lines()
-                .iter()
-                .enumerate()
-                .filter(|(_, line)| ids.contains(&line.product_id.get()))
-                .map(|(index, _)| index)
-                .collect();
-            match lines.as_slice() {
-                [index] => ApiError::with_field(
-                    ErrorCode::ProductNotFound,
-                    format!("items[{index}].product_id"),
-                    error.to_string(),
-                ),
-                _ => ApiError::new(ErrorCode::ProductNotFound, error.to_string()),
-            }
-        }
-        StoreError::Overflow => ApiError::invalid("items", error.to_string()),
-        _ => error.into(),
-    }
-}
-
 /// Place an order
 ///
 /// Places an order in one transaction: the user and every product must exist, each
@@ -321,10 +280,7 @@ async fn create(
     body: JsonBody<CreateOrder>,
 ) -> Result<Created<OrderJson>, ApiError> {
     let order = new_order(body.0)?;
-    let placed = store
-        .create_order(&order)
-        .await
-        .map_err(|error| create_error(&order, error))?;
+    let placed = store.create_order(&order).await?;
     Ok(Created::at(&config, "orders", placed.id, placed.into()))
 }
 

@@ -31,12 +31,29 @@ pub enum StoreError {
     /// The order's life cycle forbids the change.
     #[error(transparent)]
     Transition(#[from] TransitionError),
-    /// An amount would not fit in 64 bits.
+    /// An order to place names a user, or products, that do not exist.
+    #[error("{}", describe_missing(*.entity, .ids))]
+    OrderRefersToMissing {
+        /// [`Entity::User`] or [`Entity::Product`].
+        entity: Entity,
+        /// The missing ids, in ascending order.
+        ids: Vec<i64>,
+        /// The places (from 0) of the order's lines that name a missing
+        /// product; empty for a missing user.
+        lines: Vec<usize>,
+    },
+    /// An order's total would not fit in 64 bits.
     #[error("the order total does not fit in a 64-bit integer number of cents")]
-    Overflow,
+    OrderTooLarge,
+    /// The totals of a list would not fit in 64 bits.
+    #[error("the totals of the matching orders do not fit in 64 bits; narrow the filters")]
+    TotalsTooLarge,
     /// The database cannot be reached, or no connection was free in time.
     #[error("the database is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// PostgreSQL cancelled a statement that ran past the statement timeout.
+    #[error("a statement ran past the statement timeout")]
+    TimedOut(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A stored value breaks a rule the database should have enforced.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),

@@ -298,12 +298,12 @@ impl Totals {
                 amount,
                 quantity,
             }),
-            _ => Err(StoreError::Overflow),
+            _ => Err(StoreError::TotalsTooLarge),
         }
     }
 
     fn plus(self, other: Self) -> Result<Self, StoreError> {
-        let add = |a: i64, b: i64| a.checked_add(b).ok_or(StoreError::Overflow);
+        let add = |a: i64, b: i64| a.checked_add(b).ok_or(StoreError::TotalsTooLarge);
         Ok(Self {
             orders: add(self.orders, other.orders)?,
             amount: add(self.amount, other.amount)?,

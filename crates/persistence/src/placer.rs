@@ -16,7 +16,6 @@ use oms_domain::NewOrder;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::models::OrderDetails;
-use crate::store::with_conn;
 use crate::{placing, Pool, StoreError};
 
 /// The most orders one statement places.
@@ -114,6 +113,8 @@ impl Placer {
         match self.place_together(&orders).await {
             Ok(outcomes) => answer(replies, outcomes),
             Err(error) if orders.len() == 1 => answer(replies, [Err(error)]),
+            // The database, not an order, is to blame: placing each order
+            // again would only wait as long again.
             Err(StoreError::Unavailable(cause)) => {
                 let cause: Arc<dyn std::error::Error + Send + Sync> = Arc::from(cause);
                 answer(
@@ -121,6 +122,15 @@ impl Placer {
                     orders
                         .iter()
                         .map(|_| Err(StoreError::Unavailable(Box::new(Arc::clone(&cause))))),
+                );
+            }
+            Err(StoreError::TimedOut(cause)) => {
+                let cause: Arc<dyn std::error::Error + Send + Sync> = Arc::from(cause);
+                answer(
+                    replies,
+                    orders
+                        .iter()
+                        .map(|_| Err(StoreError::TimedOut(Box::new(Arc::clone(&cause))))),
                 );
             }
             Err(StoreError::Corrupt(reason)) => answer(
@@ -144,7 +154,9 @@ impl Placer {
         &self,
         orders: &[NewOrder],
     ) -> Result<Vec<Result<OrderDetails, StoreError>>, StoreError> {
-        with_conn(&self.pool, async |conn| placing::place(conn, orders).await).await
+        self.pool
+            .with_conn(async |conn| placing::place(conn, orders).await)
+            .await
     }
 }
 

@@ -206,17 +206,27 @@ impl Placement {
         let user_id = order.user_id().get();
         let user_name = self
             .user_name
-            .ok_or_else(|| StoreError::not_found(Entity::User, user_id))?;
+            .ok_or_else(|| StoreError::OrderRefersToMissing {
+                entity: Entity::User,
+                ids: vec![user_id],
+                lines: Vec::new(),
+            })?;
         if !self.missing.is_empty() {
             let mut ids = self.missing;
             ids.sort_unstable();
-            return Err(StoreError::NotFound {
+            let lines = (0..)
+                .zip(order.lines())
+                .filter(|(_, line)| ids.contains(&line.product_id.get()))
+                .map(|(place, _)| place)
+                .collect();
+            return Err(StoreError::OrderRefersToMissing {
                 entity: Entity::Product,
                 ids,
+                lines,
             });
         }
         if !self.fits {
-            return Err(StoreError::Overflow);
+            return Err(StoreError::OrderTooLarge);
         }
         let (Some(id), Some(created_at), Some(item_ids)) =
             (self.order_id, self.created_at, self.item_ids)
@@ -242,7 +252,7 @@ impl Placement {
         let priced = order
             .price(|product| prices.get(&product.get()).copied().map(Cents::new))
             .map_err(|error| match error {
-                PricingError::Overflow => StoreError::Overflow,
+                PricingError::Overflow => StoreError::OrderTooLarge,
                 other => {
                     StoreError::Corrupt(format!("a placed order could not be priced: {other}"))
                 }

@@ -1,19 +1,87 @@
 //! The connection pool: how connections are made and what each one is set to.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use deadpool::managed::Object;
 use deadpool::Runtime;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+    AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
 };
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
 use crate::address::DatabaseAddress;
+use crate::StoreError;
 
-/// The pool of PostgreSQL connections the service shares.
-pub type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncPgConnection>;
+/// Connections to one database, each set up by [`ConnectOptions::connect`].
+#[derive(Clone)]
+pub struct Pool {
+    connections: Connections,
+    statement_timeout: Duration,
+}
+
+type Connections = diesel_async::pooled_connection::deadpool::Pool<AsyncPgConnection>;
+type Connection = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
+
+/// How a pool's connections are used.
+pub type Status = deadpool::Status;
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("status", &self.status())
+            .field("statement_timeout", &self.statement_timeout)
+            .finish()
+    }
+}
+
+impl Pool {
+    /// Runs `operation` on a connection of the pool, and tells the failures
+    /// that say more about the database than about the operation:
+    /// - an error that leaves the connection closed (the server shut down or
+    ///   was restarted under it) means the database is unavailable, whatever
+    ///   error the server sent first;
+    /// - an error the server reports once the operation has run for the whole
+    ///   statement timeout is the server cancelling it. Told by the deadline
+    ///   rather than by the message, which the server writes in its own
+    ///   language, since diesel does not expose the SQLSTATE (57014).
+    pub async fn with_conn<T>(
+        &self,
+        operation: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn: Connection = self.connections.get().await?;
+        let started = Instant::now();
+        match operation(&mut conn).await {
+            Err(StoreError::Database(error)) if conn.is_broken() => {
+                Err(StoreError::Unavailable(Box::new(error)))
+            }
+            Err(StoreError::Database(
+                error @ DieselError::DatabaseError(DatabaseErrorKind::Unknown, _),
+            )) if started.elapsed() >= self.statement_timeout => {
+                Err(StoreError::TimedOut(Box::new(error)))
+            }
+            other => other,
+        }
+    }
+
+    /// A connection of its own, for as long as it is held.
+    pub async fn get(&self) -> Result<Connection, StoreError> {
+        Ok(self.connections.get().await?)
+    }
+
+    /// How the connections are used now.
+    pub fn status(&self) -> Status {
+        self.connections.status()
+    }
+
+    /// Closes the pool: waiting callers fail, connections are dropped when
+    /// returned.
+    pub fn close(&self) {
+        self.connections.close();
+    }
+}
 
 /// Where the database is and what every connection is set to.
 #[derive(Debug, Clone)]
@@ -66,22 +134,26 @@ pub(crate) fn quote_identifier(name: &str) -> String {
 
 /// Builds the pool. No connection is opened until one is needed.
 pub fn build_pool(connect: &ConnectOptions, options: PoolOptions) -> Pool {
-    let connect = connect.clone();
+    let setup = connect.clone();
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
     // A broken connection is noticed on use and replaced; a test query on every
     // checkout would cost a round trip per request.
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |_url| {
-        let connect = connect.clone();
-        async move { connect.connect().await }.boxed()
+        let setup = setup.clone();
+        async move { setup.connect().await }.boxed()
     });
     let manager = AsyncDieselConnectionManager::new_with_config(String::new(), config);
-    Pool::builder(manager)
+    let connections = Connections::builder(manager)
         .max_size(options.max_size.max(1))
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(options.wait_timeout))
         .create_timeout(Some(options.wait_timeout))
         .recycle_timeout(Some(options.wait_timeout))
         .build()
-        .expect("a pool with a runtime and a manager always builds")
+        .expect("a pool with a runtime and a manager always builds");
+    Pool {
+        connections,
+        statement_timeout: connect.statement_timeout,
+    }
 }

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use deadpool::managed::Object;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolableConnection};
 use diesel_async::AsyncPgConnection;
 use oms_domain::{
     NewOrder, NewProduct, NewUser, OrderFilter, OrderId, OrderStatus, Paging, ProductChanges,
@@ -14,8 +12,6 @@ use oms_domain::{
 use crate::models::{OrderDetails, OrderPage, Page, Product, User};
 use crate::placer::Placer;
 use crate::{orders, products, users, warm, Pool, ProductCache, StoreError};
-
-type Connection = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
 
 /// Every storage operation, each on a connection taken from the pool.
 #[derive(Clone)]
@@ -109,7 +105,7 @@ impl Store {
         &self,
         operation: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        with_conn(&self.pool, operation).await
+        self.pool.with_conn(operation).await
     }
 
     /// Checks that a pooled connection answers a trivial query.
@@ -246,22 +242,6 @@ impl Store {
     ) -> Result<OrderDetails, StoreError> {
         self.with_conn(async |conn| orders::change_status(conn, id, to).await)
             .await
-    }
-}
-
-/// Runs `operation` on a connection from `pool`. A database error that leaves
-/// the connection closed (the server shut down or was restarted under it) means
-/// the database is unavailable, whatever error the server sent first.
-pub(crate) async fn with_conn<T>(
-    pool: &Pool,
-    operation: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let mut conn: Connection = pool.get().await?;
-    match operation(&mut conn).await {
-        Err(StoreError::Database(error)) if conn.is_broken() => {
-            Err(StoreError::Unavailable(Box::new(error)))
-        }
-        other => other,
     }
 }
 

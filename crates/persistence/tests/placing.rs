@@ -71,13 +71,15 @@ async fn each_order_of_a_batch_is_accepted_or_refused_on_its_own() {
     assert!(first.id < last.id, "ids are drawn in batch order");
     assert!(matches!(
         no_user,
-        Err(StoreError::NotFound { entity: Entity::User, ids }) if ids == [404]
+        Err(StoreError::OrderRefersToMissing { entity: Entity::User, ids, lines })
+            if ids == [404] && lines.is_empty()
     ));
     assert!(matches!(
         no_products,
-        Err(StoreError::NotFound { entity: Entity::Product, ids }) if ids == [8, 9]
+        Err(StoreError::OrderRefersToMissing { entity: Entity::Product, ids, lines })
+            if ids == [8, 9] && lines == [0, 2, 3]
     ));
-    assert!(matches!(too_dear, Err(StoreError::Overflow)));
+    assert!(matches!(too_dear, Err(StoreError::OrderTooLarge)));
 
     assert_eq!(
         count(&mut conn, "SELECT count(*) AS n FROM orders").await,
