@@ -157,6 +157,12 @@ impl DatabaseAddress {
         )
     }
 
+    /// The address as tokio-postgres reads it.
+    #[cfg(feature = "test-support")]
+    pub(crate) fn postgres_config(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+
     /// Opens a bare connection (no session settings).
     pub async fn open(&self) -> Result<AsyncPgConnection, ConnectionError> {
         let bad =

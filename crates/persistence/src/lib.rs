@@ -15,7 +15,6 @@
 
 pub mod address;
 pub mod error;
-mod line_months;
 pub mod models;
 pub mod orders;
 mod placer;
@@ -26,6 +25,7 @@ pub mod products;
 pub mod schema;
 pub mod seed;
 pub mod setup;
+mod statement;
 mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -85,15 +85,10 @@ async fn create_database_if_missing(
         .open()
         .await
         .map_err(SetupError::Connect)?;
-    let exists: bool = diesel::select(
-        diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
-            .bind::<Text, _>(name)
-            .sql(")"),
-    )
-    .get_result(&mut conn)
-    .await
-    .map_err(SetupError::CreateDatabase)?;
-    if exists {
+    if database_exists(&mut conn, name)
+        .await
+        .map_err(SetupError::CreateDatabase)?
+    {
         return Ok(false);
     }
     match conn
@@ -103,7 +98,7 @@ async fn create_database_if_missing(
         Ok(()) => Ok(true),
         // Another instance created it between our check and our CREATE.
         Err(diesel::result::Error::DatabaseError(_, _))
-            if database_exists(&mut conn, name).await =>
+            if database_exists(&mut conn, name).await.unwrap_or(false) =>
         {
             Ok(false)
         }
@@ -111,7 +106,11 @@ async fn create_database_if_missing(
     }
 }
 
-async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
+/// Whether the server has a database named `name`.
+async fn database_exists(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+) -> Result<bool, diesel::result::Error> {
     diesel::select(
         diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
             .bind::<Text, _>(name)
@@ -119,7 +118,6 @@ async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
     )
     .get_result(conn)
     .await
-    .unwrap_or(false)
 }
 
 async fn migrate(mut conn: AsyncPgConnection, schema: &str) -> Result<Vec<String>, SetupError> {

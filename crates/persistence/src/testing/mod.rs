@@ -17,41 +17,53 @@ mod cluster;
 pub use cluster::{give_to_postgres, Cluster};
 
 use crate::pool::{build_pool, quote_identifier, ConnectOptions, Pool, PoolOptions};
+use crate::statement::sql_file;
 use crate::{setup, DatabaseAddress};
+
+pub use crate::statement::{Checked, Column, SqlFile};
 
 /// Counts the orders whose stored totals differ from the sums over their lines
 /// (as column `n`); 0 when every stored total is right.
-pub const ORDERS_WITH_WRONG_TOTALS: &str = "SELECT count(*) AS n FROM orders o
-    LEFT JOIN (SELECT order_id, sum(quantity::bigint * price_cents_at_purchase) AS amount,
-                      sum(quantity) AS quantity
-                 FROM order_items GROUP BY order_id) s ON s.order_id = o.id
-    WHERE o.total_amount_cents <> coalesce(s.amount, 0)
-       OR o.total_quantity <> coalesce(s.quantity, 0)";
+pub const ORDERS_WITH_WRONG_TOTALS: &str = ORDERS_WITH_WRONG_TOTALS_SQL.text;
+const ORDERS_WITH_WRONG_TOTALS_SQL: SqlFile = sql_file!("testing/orders_with_wrong_totals.sql");
 
 /// Counts the lines whose copy of their order's date differs from the order's
 /// `created_at` (as column `n`); 0 when every copy is right.
-pub const LINES_WITH_WRONG_ORDER_DATE: &str = "SELECT count(*) AS n FROM order_items i
-    JOIN orders o ON o.id = i.order_id
-    WHERE i.order_created_at <> o.created_at";
+pub const LINES_WITH_WRONG_ORDER_DATE: &str = LINES_WITH_WRONG_ORDER_DATE_SQL.text;
+const LINES_WITH_WRONG_ORDER_DATE_SQL: SqlFile =
+    sql_file!("testing/lines_with_wrong_order_date.sql");
 
 /// Counts the (status, day) pairs where `order_day_totals` disagrees with a full
 /// recomputation from `orders` (as column `n`); 0 when the fast path is right.
-pub const DAY_TOTALS_DISAGREEING: &str = "SELECT count(*) AS n FROM (
-        SELECT status, (created_at AT TIME ZONE 'UTC')::date AS day, count(*)::numeric AS orders,
-               sum(total_amount_cents) AS amount, sum(total_quantity) AS quantity
-          FROM orders GROUP BY 1, 2) full_recount
-    FULL JOIN (
-        SELECT status, day, sum(orders)::numeric AS orders, sum(amount_cents) AS amount,
-               sum(quantity) AS quantity
-          FROM (SELECT status, day, orders, amount_cents, quantity FROM order_day_totals
-                UNION ALL
-                SELECT status, day, orders, amount_cents, quantity FROM order_day_totals_pending) both_tables
-         GROUP BY 1, 2
-        HAVING sum(orders) <> 0 OR sum(amount_cents) <> 0 OR sum(quantity) <> 0) kept
-    USING (status, day)
-    WHERE full_recount.orders IS DISTINCT FROM kept.orders
-       OR full_recount.amount IS DISTINCT FROM kept.amount
-       OR full_recount.quantity IS DISTINCT FROM kept.quantity";
+pub const DAY_TOTALS_DISAGREEING: &str = DAY_TOTALS_DISAGREEING_SQL.text;
+const DAY_TOTALS_DISAGREEING_SQL: SqlFile = sql_file!("testing/day_totals_disagreeing.sql");
+
+/// What the consistency checks above answer: one count.
+const COUNT: &[Column] = &[Column {
+    name: "n",
+    oid: crate::statement::oid::<diesel::sql_types::BigInt>,
+}];
+
+/// Every statement in a `.sql` file of this crate, with the columns its rows
+/// are read into.
+pub fn statements() -> Vec<Checked> {
+    let mut all = crate::orders::statements();
+    all.extend(crate::placing::statements());
+    all.extend(crate::warm::statements());
+    all.extend(crate::seed::statements());
+    all.extend(
+        [
+            ORDERS_WITH_WRONG_TOTALS_SQL,
+            LINES_WITH_WRONG_ORDER_DATE_SQL,
+            DAY_TOTALS_DISAGREEING_SQL,
+        ]
+        .map(|sql| Checked {
+            sql,
+            columns: COUNT,
+        }),
+    );
+    all
+}
 
 /// The server tests run against: `TEST_DATABASE_URL`, or the local PostgreSQL.
 ///
@@ -137,6 +149,30 @@ impl TestDatabase {
                 wait_timeout: Duration::from_secs(10),
             },
         )
+    }
+
+    /// The names and type oids of the columns `sql` returns, as PostgreSQL
+    /// prepares it in this database.
+    ///
+    /// # Panics
+    /// When the database cannot be reached; `Err` when `sql` does not prepare.
+    pub async fn columns(&self, sql: &str) -> Result<Vec<(String, u32)>, String> {
+        let mut config = self.options.address.postgres_config().clone();
+        config.options(format!("-c search_path={}", self.options.schema));
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("cannot connect to the test database");
+        let driver = tokio::spawn(connection);
+        let prepared = client.prepare(sql).await;
+        drop(client);
+        let _ = driver.await;
+        let statement = prepared.map_err(|error| crate::error::error_chain(&error))?;
+        Ok(statement
+            .columns()
+            .iter()
+            .map(|column| (column.name().to_owned(), column.type_().oid()))
+            .collect())
     }
 
     /// One connection to it.

@@ -1,0 +1,194 @@
+//! Writing new orders: one statement places a whole batch of orders, each
+//! accepted or refused on its own.
+
+use std::collections::HashMap;
+
+use diesel::pg::Pg;
+use diesel::query_builder::AstPass;
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::QueryResult;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use oms_domain::{Cents, NewOrder, PricingError};
+
+use crate::error::{Entity, StoreError};
+use crate::models::{ItemDetails, OrderDetails};
+use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
+
+/// Places `orders` with one statement, so in one transaction and one round trip:
+/// it reads the users and the products' current prices, and writes each order
+/// with its lines if its user and every product exist and its total fits in 64
+/// bits. The answer holds each order's outcome, in the order given; a refused
+/// order writes nothing and does not stop the others. `Err` means the statement
+/// failed as a whole and wrote nothing.
+pub async fn place(
+    conn: &AsyncPgConnection,
+    orders: &[NewOrder],
+) -> Result<Vec<Result<OrderDetails, StoreError>>, StoreError> {
+    let placements: Vec<Placement> = Run(PlaceOrders::new(orders)).load(&mut &*conn).await?;
+    if placements.len() != orders.len() {
+        return Err(StoreError::Corrupt(format!(
+            "{} orders were placed but {} answered",
+            orders.len(),
+            placements.len()
+        )));
+    }
+    Ok(orders
+        .iter()
+        .zip(placements)
+        .map(|(order, placement)| placement.into_details(order))
+        .collect())
+}
+
+/// The statement that places a batch of orders: the orders' users and statuses,
+/// and their lines flattened, each line naming its order's place in the batch
+/// (from 1).
+#[derive(Debug, Clone)]
+struct PlaceOrders {
+    user_ids: Vec<i64>,
+    statuses: Vec<&'static str>,
+    line_orders: Vec<i32>,
+    product_ids: Vec<i64>,
+    quantities: Vec<i32>,
+}
+
+impl PlaceOrders {
+    fn new(orders: &[NewOrder]) -> Self {
+        let lines = orders.iter().map(|order| order.lines().len()).sum();
+        let mut statement = Self {
+            user_ids: Vec::with_capacity(orders.len()),
+            statuses: Vec::with_capacity(orders.len()),
+            line_orders: Vec::with_capacity(lines),
+            product_ids: Vec::with_capacity(lines),
+            quantities: Vec::with_capacity(lines),
+        };
+        for (place, order) in (1..).zip(orders) {
+            statement.user_ids.push(order.user_id().get());
+            statement.statuses.push(order.status().as_str());
+            for line in order.lines() {
+                statement.line_orders.push(place);
+                statement.product_ids.push(line.product_id.get());
+                statement.quantities.push(line.quantity.get());
+            }
+        }
+        statement
+    }
+}
+
+impl Statement for PlaceOrders {
+    const SQL: SqlFile = sql_file!("placing/place_orders.sql");
+    type Row = Placement;
+
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match n {
+            1 => out.push_bind_param::<Array<BigInt>, _>(&self.user_ids),
+            2 => out.push_bind_param::<Array<Text>, _>(&self.statuses),
+            3 => out.push_bind_param::<Array<Integer>, _>(&self.line_orders),
+            4 => out.push_bind_param::<Array<BigInt>, _>(&self.product_ids),
+            5 => out.push_bind_param::<Array<Integer>, _>(&self.quantities),
+            _ => Err(unbound(n)),
+        }
+    }
+}
+
+row! {
+    /// What [`PlaceOrders`] answers for one order.
+    struct Placement {
+        k: i64 as BigInt,
+        user_name: Option<String> as Nullable<Text>,
+        missing: Vec<i64> as Array<BigInt>,
+        fits: bool as Bool,
+        order_id: Option<i64> as Nullable<BigInt>,
+        created_at: Option<chrono::DateTime<chrono::Utc>> as Nullable<Timestamptz>,
+        item_ids: Option<Vec<i64>> as Nullable<Array<BigInt>>,
+        names: Vec<Option<String>> as Array<Nullable<Text>>,
+        prices: Vec<Option<i64>> as Array<Nullable<BigInt>>,
+    }
+}
+
+impl Placement {
+    /// The placed order, or why `order` was refused.
+    fn into_details(self, order: &NewOrder) -> Result<OrderDetails, StoreError> {
+        let user_id = order.user_id().get();
+        let user_name = self
+            .user_name
+            .ok_or_else(|| StoreError::OrderRefersToMissing {
+                entity: Entity::User,
+                ids: vec![user_id],
+                lines: Vec::new(),
+            })?;
+        if !self.missing.is_empty() {
+            let mut ids = self.missing;
+            ids.sort_unstable();
+            let lines = (0..)
+                .zip(order.lines())
+                .filter(|(_, line)| ids.contains(&line.product_id.get()))
+                .map(|(place, _)| place)
+                .collect();
+            return Err(StoreError::OrderRefersToMissing {
+                entity: Entity::Product,
+                ids,
+                lines,
+            });
+        }
+        if !self.fits {
+            return Err(StoreError::OrderTooLarge);
+        }
+        let (Some(id), Some(created_at), Some(item_ids)) =
+            (self.order_id, self.created_at, self.item_ids)
+        else {
+            return Err(StoreError::Corrupt(format!(
+                "accepted order {} of its batch was not written",
+                self.k
+            )));
+        };
+        if item_ids.len() != order.lines().len() {
+            return Err(StoreError::Corrupt(format!(
+                "order {id} was written with {} of its {} lines",
+                item_ids.len(),
+                order.lines().len()
+            )));
+        }
+        let prices: HashMap<i64, i64> = order
+            .lines()
+            .iter()
+            .zip(&self.prices)
+            .filter_map(|(line, price)| price.map(|price| (line.product_id.get(), price)))
+            .collect();
+        let priced = order
+            .price(|product| prices.get(&product.get()).copied().map(Cents::new))
+            .map_err(|error| match error {
+                PricingError::Overflow => StoreError::OrderTooLarge,
+                other => {
+                    StoreError::Corrupt(format!("a placed order could not be priced: {other}"))
+                }
+            })?;
+        let items = item_ids
+            .into_iter()
+            .zip(priced.lines.iter().zip(self.names))
+            .map(|(item_id, (line, name))| ItemDetails {
+                id: item_id,
+                order_id: id,
+                product_id: line.product_id.get(),
+                product_name: name.unwrap_or_default(),
+                quantity: line.quantity.get(),
+                price_cents_at_purchase: line.unit_price.get(),
+            })
+            .collect();
+        Ok(OrderDetails {
+            id,
+            user_id,
+            user_name,
+            status: order.status(),
+            created_at,
+            updated_at: None,
+            items,
+            totals: priced.totals,
+        })
+    }
+}
+
+/// The statements of this module, for the check against the schema.
+#[cfg(feature = "test-support")]
+pub(crate) fn statements() -> [crate::statement::Checked; 1] {
+    [crate::statement::checked::<PlaceOrders>()]
+}

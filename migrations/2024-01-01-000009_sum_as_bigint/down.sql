@@ -1,0 +1,1 @@
+DROP FUNCTION sum_as_bigint(numeric);
