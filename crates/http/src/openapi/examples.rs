@@ -1,0 +1,174 @@
+//! Example payloads, consistent with each other (one user, two products, one order).
+
+use serde_json::{json, Value};
+
+pub fn health() -> Value {
+    json!({"status": "ok"})
+}
+pub fn ready() -> Value {
+    json!({"status": "ready"})
+}
+pub fn user() -> Value {
+    json!({"id": 1, "email": "john.doe@example.com", "full_name": "John Doe", "created_at": "2024-01-10T08:00:00Z"})
+}
+pub fn user_list() -> Value {
+    json!({"users": [user()], "total": 1, "limit": 20, "offset": 0})
+}
+pub fn create_user() -> Value {
+    json!({"email": "john.doe@example.com", "full_name": "John Doe"})
+}
+pub fn update_user() -> Value {
+    json!({"full_name": "John Q. Doe"})
+}
+pub fn product() -> Value {
+    json!({"id": 1, "name": "MacBook Pro 16\"", "price_cents": 249_999})
+}
+pub fn product_list() -> Value {
+    json!({"products": [product(), {"id": 2, "name": "USB-C Cable", "price_cents": 1_999}], "total": 2, "limit": 20, "offset": 0})
+}
+pub fn create_product() -> Value {
+    json!({"name": "MacBook Pro 16\"", "price_cents": 249_999})
+}
+pub fn update_product() -> Value {
+    json!({"price_cents": 239_999})
+}
+pub fn order() -> Value {
+    json!({
+        "order_id": 1, "user_id": 1, "user_name": "John Doe", "status": "pending",
+        "created_at": "2024-01-16T10:30:00Z", "updated_at": null,
+        "items": [
+            {"id": 1, "product_id": 1, "product_name": "MacBook Pro 16\"", "quantity": 2, "price_cents_at_purchase": 249_999},
+            {"id": 2, "product_id": 2, "product_name": "USB-C Cable", "quantity": 1, "price_cents_at_purchase": 1_999}
+        ],
+        "total_amount_cents": 501_997, "total_quantity": 3
+    })
+}
+pub fn paid_order() -> Value {
+    let mut order = order();
+    order["status"] = "paid".into();
+    order["updated_at"] = "2024-01-16T11:00:00Z".into();
+    order
+}
+pub fn order_list() -> Value {
+    json!({"orders": [paid_order()], "total": 1, "limit": 20, "offset": 0, "total_amount_cents": 501_997, "total_quantity": 3})
+}
+pub fn create_order() -> Value {
+    json!({"user_id": 1, "items": [{"product_id": 1, "quantity": 2}, {"product_id": 2, "quantity": 1}]})
+}
+pub fn update_order() -> Value {
+    json!({"status": "paid"})
+}
+fn error(code: &str, detail: &str, field: Option<&str>) -> Value {
+    let mut body = json!({"detail": detail, "code": code});
+    if let Some(field) = field {
+        body["field"] = field.into();
+    }
+    body
+}
+pub fn validation_error() -> Value {
+    error(
+        "VALIDATION_ERROR",
+        "email must be a valid e-mail address: it has no '@'",
+        Some("email"),
+    )
+}
+pub fn bad_limit() -> Value {
+    error(
+        "VALIDATION_ERROR",
+        "limit must be between 1 and 100 (got 500)",
+        Some("limit"),
+    )
+}
+pub fn bad_id() -> Value {
+    error(
+        "VALIDATION_ERROR",
+        "order_id must be a positive integer that fits in 64 bits",
+        Some("order_id"),
+    )
+}
+pub fn bad_quantity() -> Value {
+    error(
+        "VALIDATION_ERROR",
+        "quantity must be between 1 and 1000000 (got 0)",
+        Some("items[1].quantity"),
+    )
+}
+pub fn bad_status_filter() -> Value {
+    error(
+        "INVALID_STATUS",
+        "status must be one of pending, paid, shipped, cancelled (got 'done')",
+        Some("status"),
+    )
+}
+pub fn invalid_status() -> Value {
+    error(
+        "INVALID_STATUS",
+        "status must be one of pending, paid, shipped, cancelled (got 'sent')",
+        Some("status"),
+    )
+}
+pub fn empty_update() -> Value {
+    error(
+        "EMPTY_UPDATE",
+        "the update names no field to change; give at least one of email, full_name",
+        None,
+    )
+}
+pub fn user_not_found() -> Value {
+    error("USER_NOT_FOUND", "user 42 does not exist", None)
+}
+pub fn product_not_found() -> Value {
+    error("PRODUCT_NOT_FOUND", "product 42 does not exist", None)
+}
+pub fn product_missing() -> Value {
+    error(
+        "PRODUCT_NOT_FOUND",
+        "product 42 does not exist",
+        Some("items[0].product_id"),
+    )
+}
+pub fn order_not_found() -> Value {
+    error("ORDER_NOT_FOUND", "order 42 does not exist", None)
+}
+pub fn email_taken() -> Value {
+    error(
+        "EMAIL_TAKEN",
+        "another user already has this e-mail address",
+        Some("email"),
+    )
+}
+pub fn transition() -> Value {
+    error(
+        "INVALID_STATUS_TRANSITION",
+        "cannot change the status of an order from 'shipped' to 'pending'",
+        None,
+    )
+}
+pub fn too_large() -> Value {
+    error(
+        "PAYLOAD_TOO_LARGE",
+        "the request body is larger than the limit of 65536 bytes",
+        None,
+    )
+}
+pub fn not_json() -> Value {
+    error(
+        "UNSUPPORTED_MEDIA_TYPE",
+        "the request body must be JSON, sent with Content-Type: application/json",
+        None,
+    )
+}
+pub fn unavailable() -> Value {
+    error(
+        "SERVICE_UNAVAILABLE",
+        "the database is unavailable; retry later",
+        None,
+    )
+}
+pub fn internal() -> Value {
+    error(
+        "INTERNAL_ERROR",
+        "the server failed to handle the request; it has been logged",
+        None,
+    )
+}

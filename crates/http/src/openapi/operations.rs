@@ -1,0 +1,188 @@
+//! What each operation is missing from the generated document: parameters,
+//! examples and its error responses.
+
+use serde_json::{json, Value};
+
+use oms_domain::Paging;
+
+use super::{examples, statuses};
+
+/// An error response of an operation: status, when it happens, an example body.
+type ErrorDoc = (u16, &'static str, fn() -> Value);
+
+/// What one operation is missing from the generated document.
+struct OperationDoc {
+    path_parameter: Option<(&'static str, &'static str)>,
+    query: &'static [&'static str],
+    request_example: Option<fn() -> Value>,
+    success_example: fn() -> Value,
+    errors: &'static [ErrorDoc],
+}
+
+fn operation_doc(id: &str) -> OperationDoc {
+    use examples as ex;
+    const USER_ID: Option<(&str, &str)> = Some(("user_id", "The user's id: a positive integer."));
+    const PRODUCT_ID: Option<(&str, &str)> =
+        Some(("product_id", "The product's id: a positive integer."));
+    const ORDER_ID: Option<(&str, &str)> =
+        Some(("order_id", "The order's id: a positive integer."));
+    const BAD_PAGING: ErrorDoc = (
+        400,
+        "A paging parameter is out of range, not a number, or unknown.",
+        ex::bad_limit,
+    );
+    const BAD_ID: ErrorDoc = (400, "The id is not a positive 64-bit integer.", ex::bad_id);
+    const BAD_BODY: ErrorDoc = (400, "The body is malformed, has a field of the wrong type, an unknown field, or a value that breaks a rule.", ex::validation_error);
+    const TOO_LARGE: ErrorDoc = (
+        413,
+        "The body is larger than the limit (64 KiB by default).",
+        ex::too_large,
+    );
+    const NOT_JSON: ErrorDoc = (
+        415,
+        "The body is not sent as application/json.",
+        ex::not_json,
+    );
+    match id {
+        "listUsers" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: ex::user_list, errors: &[BAD_PAGING] },
+        "getUser" => OperationDoc { path_parameter: USER_ID, query: &[], request_example: None, success_example: ex::user, errors: &[BAD_ID, (404, "No user has this id.", ex::user_not_found)] },
+        "createUser" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_user), success_example: ex::user, errors: &[BAD_BODY, (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
+        "updateUser" => OperationDoc { path_parameter: USER_ID, query: &[], request_example: Some(ex::update_user), success_example: ex::user, errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No user has this id.", ex::user_not_found), (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
+        "listProducts" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: ex::product_list, errors: &[BAD_PAGING] },
+        "getProduct" => OperationDoc { path_parameter: PRODUCT_ID, query: &[], request_example: None, success_example: ex::product, errors: &[BAD_ID, (404, "No product has this id.", ex::product_not_found)] },
+        "createProduct" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_product), success_example: ex::product, errors: &[BAD_BODY, TOO_LARGE, NOT_JSON] },
+        "updateProduct" => OperationDoc { path_parameter: PRODUCT_ID, query: &[], request_example: Some(ex::update_product), success_example: ex::product, errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No product has this id.", ex::product_not_found), TOO_LARGE, NOT_JSON] },
+        "listOrders" => OperationDoc { path_parameter: None, query: crate::orders::LIST_PARAMS, request_example: None, success_example: ex::order_list, errors: &[(400, "A filter or paging parameter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
+        "getOrder" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: None, success_example: ex::order, errors: &[BAD_ID, (404, "No order has this id.", ex::order_not_found)] },
+        "createOrder" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_order), success_example: ex::order, errors: &[(400, "The body is malformed or breaks a rule (1–100 lines, quantities 1–1,000,000, a total that fits in 64 bits); `INVALID_STATUS` for an unknown status.", ex::bad_quantity), (404, "The user (`USER_NOT_FOUND`) or a product (`PRODUCT_NOT_FOUND`) does not exist; nothing is written.", ex::product_missing), TOO_LARGE, NOT_JSON] },
+        "health" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: ex::health, errors: &[] },
+        "ready" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: ex::ready, errors: &[] },
+        "updateOrderStatus" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: Some(ex::update_order), success_example: ex::paid_order, errors: &[(400, "The body is malformed, or `status` is not one of the four states (`INVALID_STATUS`).", ex::invalid_status), (404, "No order has this id.", ex::order_not_found), (409, "The order's life cycle forbids the change; `detail` names both states.", ex::transition), TOO_LARGE, NOT_JSON] },
+        other => panic!("operation {other} has no documentation in openapi.rs"),
+    }
+}
+
+pub(super) fn complete_operation(operation: &mut Value, id: &str, prefix: &str) {
+    let doc = operation_doc(id);
+    let parameters = operation
+        .as_object_mut()
+        .expect("an operation is an object")
+        .entry("parameters")
+        .or_insert_with(|| json!([]));
+    if let Some((name, description)) = doc.path_parameter {
+        let parameter = parameters
+            .as_array_mut()
+            .and_then(|list| {
+                list.iter_mut()
+                    .find(|p| p["name"] == name && p["in"] == "path")
+            })
+            .unwrap_or_else(|| panic!("{id} has no path parameter {name}"));
+        parameter["description"] = description.into();
+        parameter["schema"] = json!({"type": "integer", "format": "int64", "minimum": 1});
+        parameter["example"] = 1.into();
+    }
+    if let Value::Array(list) = parameters {
+        list.extend(doc.query.iter().map(|name| query_parameter(name)));
+        if list.is_empty() {
+            operation
+                .as_object_mut()
+                .expect("an operation is an object")
+                .remove("parameters");
+        }
+    }
+    if let Some(example) = doc.request_example {
+        operation["requestBody"]["content"]["application/json"]["example"] = example();
+    }
+    let responses = operation["responses"]
+        .as_object_mut()
+        .unwrap_or_else(|| panic!("{id} has no responses"));
+    let (status, success) = responses
+        .iter_mut()
+        .find(|(status, _)| status.starts_with('2'))
+        .unwrap_or_else(|| panic!("{id} has no success response"));
+    success["content"]["application/json"]["example"] = (doc.success_example)();
+    if status == "201" {
+        let collection = id.trim_start_matches("create").to_ascii_lowercase();
+        success["headers"]["Location"] = json!({
+            "description": "The URL of the new resource.",
+            "schema": {"type": "string", "example": format!("{prefix}/{collection}s/1")},
+        });
+    }
+    let always: [ErrorDoc; 2] = [
+        (
+            503,
+            "The database is unreachable or busy beyond the wait limit, a statement ran past the statement timeout, or the request ran past its time limit; retry after `Retry-After` seconds.",
+            examples::unavailable,
+        ),
+        (
+            500,
+            "An unexpected failure; the detail is only in the server's log.",
+            examples::internal,
+        ),
+    ];
+    for (status, description, example) in doc.errors.iter().chain(always.iter()) {
+        let mut response = json!({
+            "description": description,
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ApiError"},
+                "example": example(),
+            }},
+        });
+        if *status == 503 {
+            response["headers"]["Retry-After"] = json!({
+                "description": "Seconds to wait before retrying.",
+                "schema": {"type": "integer", "minimum": 1, "example": 2},
+            });
+        }
+        responses.insert(status.to_string(), response);
+    }
+}
+
+fn query_parameter(name: &str) -> Value {
+    let (description, schema, example) = match name {
+        "limit" => (
+            "Page size, 1–100.",
+            json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": Paging::MAX_LIMIT, "default": Paging::DEFAULT_LIMIT}),
+            json!(20),
+        ),
+        "offset" => (
+            "How many rows to skip, 0 or more.",
+            json!({"type": "integer", "format": "int64", "minimum": 0, "default": 0}),
+            json!(0),
+        ),
+        "status" => (
+            "Only orders in this status.",
+            json!({"type": "string", "enum": statuses()}),
+            json!("paid"),
+        ),
+        "user_id" => (
+            "Only orders of this user.",
+            json!({"type": "integer", "format": "int64", "minimum": 1}),
+            json!(1),
+        ),
+        "product_id" => (
+            "Only orders with at least one line of this product (each is listed with all its lines).",
+            json!({"type": "integer", "format": "int64", "minimum": 1}),
+            json!(1),
+        ),
+        "start_date" => (
+            "Only orders created at or after this instant: an RFC 3339 timestamp, or a date (`2024-01-31`) meaning 00:00:00 UTC of that day.",
+            json!({"type": "string"}),
+            json!("2024-01-01"),
+        ),
+        "end_date" => (
+            "Only orders created at or before this instant: an RFC 3339 timestamp (inclusive), or a date (`2024-01-31`) meaning the whole day in UTC. Not before `start_date`.",
+            json!({"type": "string"}),
+            json!("2024-12-31T23:59:59Z"),
+        ),
+        other => panic!("query parameter {other} has no documentation in openapi.rs"),
+    };
+    json!({
+        "name": name,
+        "in": "query",
+        "required": false,
+        "description": description,
+        "schema": schema,
+        "example": example,
+    })
+}
