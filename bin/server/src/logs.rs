@@ -4,9 +4,9 @@
 //! thread sleeps until a line arrives in an empty buffer, then waits
 //! [`GATHER`] for more and writes everything gathered with one `write`. So under
 //! load it wakes about a hundred times a second, not once per line as a queue
-//! whose reader is woken by each line it is sent: at 15,000 requests/s those
-//! wake-ups cost the server 5–10 % of its throughput on two cores (see
-//! docs/PERFORMANCE.md, "The log writer is not woken for each line"). Nothing is
+//! whose reader is woken by each line it is sent would: at tens of thousands of
+//! requests a second those wake-ups take a share of the cores the server needs
+//! (docs/PERFORMANCE.md, "The log writer is not woken for each line"). Nothing is
 //! dropped: while [`MAX_BUFFERED`] bytes wait (stdout is blocked), a thread that
 //! logs waits for the writer to take them.
 

@@ -246,9 +246,9 @@ impl Store {
 }
 
 /// The placer of orders through `pool`: a quarter of its connections (at least
-/// one) place orders at a time. Fewer statements at a time make bigger batches:
-/// at 10 M orders, one statement at a time per worker placed 4,909 orders/s (8
-/// per statement), two 4,421 (4 per statement), four 3,822.
+/// one) place orders at a time. Fewer statements at a time make bigger batches,
+/// and a bigger batch costs less per order than a second statement at once
+/// (docs/PERFORMANCE.md).
 fn placer_for(pool: &Pool) -> Arc<Placer> {
     Placer::new(pool.clone(), pool.status().max_size / 4)
 }
