@@ -78,8 +78,8 @@ impl SchemaOf for Status {
 impl From<ItemDetails> for ItemJson {
     fn from(item: ItemDetails) -> Self {
         Self {
-            id: item.id,
-            product_id: item.product_id,
+            id: item.id.get(),
+            product_id: item.product_id.get(),
             product_name: item.product_name,
             quantity: item.quantity,
             price_cents_at_purchase: item.price_cents_at_purchase,
@@ -90,8 +90,8 @@ impl From<ItemDetails> for ItemJson {
 impl From<OrderDetails> for OrderJson {
     fn from(order: OrderDetails) -> Self {
         Self {
-            order_id: order.id,
-            user_id: order.user_id,
+            order_id: order.id.get(),
+            user_id: order.user_id.get(),
             user_name: order.user_name,
             status: Status(order.status),
             created_at: order.created_at,

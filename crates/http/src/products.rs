@@ -27,7 +27,7 @@ pub struct ProductJson {
 impl From<Product> for ProductJson {
     fn from(product: Product) -> Self {
         Self {
-            id: product.id,
+            id: product.id.get(),
             name: product.name,
             price_cents: product.price_cents,
         }

@@ -19,7 +19,7 @@ pub struct Created<T> {
 
 impl<T> Created<T> {
     /// The resource `id` of `collection`, under the API prefix.
-    pub fn at(config: &ApiConfig, collection: &str, id: i64, body: T) -> Self {
+    pub fn at<E>(config: &ApiConfig, collection: &str, id: oms_domain::Id<E>, body: T) -> Self {
         Self {
             location: format!("{}/{collection}/{id}", config.prefix),
             body,

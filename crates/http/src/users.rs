@@ -30,7 +30,7 @@ pub struct UserJson {
 impl From<User> for UserJson {
     fn from(user: User) -> Self {
         Self {
-            id: user.id,
+            id: user.id.get(),
             email: user.email,
             full_name: user.full_name,
             created_at: user.created_at,

@@ -1,17 +1,37 @@
 //! Rows as oms reads them, and the shapes its queries return.
 
 use chrono::{DateTime, Utc};
+use diesel::deserialize::{FromSql, FromSqlRow};
+use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
-use oms_domain::{OrderStatus, OrderTotals};
+use diesel::sql_types::BigInt;
+use oms_domain::{Id, OrderId, OrderItemId, OrderStatus, OrderTotals, ProductId, UserId};
 
 use crate::schema::{order_items, orders, products, users};
+
+/// A `bigint` id column as read, before it becomes the typed id of its entity.
+#[derive(Debug, Clone, Copy, FromSqlRow)]
+pub struct RowId(i64);
+
+impl FromSql<BigInt, Pg> for RowId {
+    fn from_sql(value: PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        i64::from_sql(value).map(Self)
+    }
+}
+
+impl<T> From<RowId> for Id<T> {
+    fn from(RowId(value): RowId) -> Self {
+        Self::new(value)
+    }
+}
 
 /// A row of `users`.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     /// Primary key.
-    pub id: i64,
+    #[diesel(deserialize_as = RowId)]
+    pub id: UserId,
     /// The address as given (trimmed).
     pub email: String,
     /// The user's name.
@@ -25,7 +45,8 @@ pub struct User {
 #[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
 pub struct Product {
     /// Primary key.
-    pub id: i64,
+    #[diesel(deserialize_as = RowId)]
+    pub id: ProductId,
     /// The product's name.
     pub name: String,
     /// The current price of one unit.
@@ -59,11 +80,14 @@ pub(crate) struct OrderRow {
 #[diesel(table_name = order_items, check_for_backend(diesel::pg::Pg))]
 pub struct ItemDetails {
     /// Primary key of the line.
-    pub id: i64,
+    #[diesel(deserialize_as = RowId)]
+    pub id: OrderItemId,
     /// The order it belongs to.
-    pub order_id: i64,
+    #[diesel(deserialize_as = RowId)]
+    pub order_id: OrderId,
     /// The product bought.
-    pub product_id: i64,
+    #[diesel(deserialize_as = RowId)]
+    pub product_id: ProductId,
     /// The product's current name.
     #[diesel(select_expression = products::name)]
     pub product_name: String,
@@ -77,9 +101,9 @@ pub struct ItemDetails {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderDetails {
     /// Primary key.
-    pub id: i64,
+    pub id: OrderId,
     /// Who placed it.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The user's current full name.
     pub user_name: String,
     /// Where it is in its life.

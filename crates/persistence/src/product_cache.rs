@@ -19,6 +19,8 @@ use std::time::Duration;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::StreamExt;
 
+use oms_domain::ProductId;
+
 use crate::error::StoreError;
 use crate::models::Product;
 use crate::pool::{quote_identifier, ConnectOptions};
@@ -35,7 +37,7 @@ pub struct ProductCache {
 
 #[derive(Debug, Default)]
 struct State {
-    products: HashMap<i64, Product>,
+    products: HashMap<ProductId, Product>,
     generation: u64,
     listening: bool,
 }
@@ -67,7 +69,7 @@ impl ProductCache {
     }
 
     /// The product with this id, if it is kept.
-    pub fn get(&self, id: i64) -> Option<Product> {
+    pub fn get(&self, id: ProductId) -> Option<Product> {
         let state = self.read();
         state
             .listening
@@ -132,7 +134,7 @@ impl ProductCache {
     }
 
     /// Forgets these products.
-    pub fn forget(&self, ids: impl IntoIterator<Item = i64>) {
+    pub fn forget(&self, ids: impl IntoIterator<Item = ProductId>) {
         let mut state = self.write();
         state.generation += 1;
         for id in ids {
@@ -168,7 +170,10 @@ impl ProductCache {
         if about != schema {
             return;
         }
-        let parsed: Option<Vec<i64>> = ids.split(',').map(|id| id.parse().ok()).collect();
+        let parsed: Option<Vec<ProductId>> = ids
+            .split(',')
+            .map(|id| id.parse().ok().map(ProductId::new))
+            .collect();
         match parsed {
             Some(ids) => self.forget(ids),
             None => self.forget_all(),
@@ -220,7 +225,7 @@ mod tests {
 
     fn product(id: i64, price_cents: i64) -> Product {
         Product {
-            id,
+            id: ProductId::new(id),
             name: format!("Product {id}"),
             price_cents,
         }
@@ -239,9 +244,9 @@ mod tests {
         let cache = listening(10);
         let started = cache.read_started().unwrap();
         cache.keep(product(1, 100), started);
-        assert_eq!(cache.get(1), Some(product(1, 100)));
+        assert_eq!(cache.get(ProductId::new(1)), Some(product(1, 100)));
         cache.set_listening(false);
-        assert_eq!(cache.get(1), None);
+        assert_eq!(cache.get(ProductId::new(1)), None);
     }
 
     #[test]
@@ -250,10 +255,14 @@ mod tests {
         let started = cache.read_started().unwrap();
         cache.apply("tony", "tony:7");
         cache.keep(product(1, 100), started);
-        assert_eq!(cache.get(1), None, "read before the change, so maybe stale");
+        assert_eq!(
+            cache.get(ProductId::new(1)),
+            None,
+            "read before the change, so maybe stale"
+        );
         let started = cache.read_started().unwrap();
         cache.keep(product(1, 120), started);
-        assert_eq!(cache.get(1), Some(product(1, 120)));
+        assert_eq!(cache.get(ProductId::new(1)), Some(product(1, 120)));
     }
 
     #[test]
@@ -266,11 +275,15 @@ mod tests {
         cache.apply("other", "other:1");
         cache.apply("tony", "tony:1,3");
         assert_eq!(
-            (cache.get(1), cache.get(2), cache.get(3)),
+            (
+                cache.get(ProductId::new(1)),
+                cache.get(ProductId::new(2)),
+                cache.get(ProductId::new(3))
+            ),
             (None, Some(product(2, 100)), None)
         );
         cache.apply("tony", "tony:*");
-        assert_eq!(cache.get(2), None);
+        assert_eq!(cache.get(ProductId::new(2)), None);
     }
 
     #[test]
@@ -279,9 +292,9 @@ mod tests {
         let started = cache.read_started().unwrap();
         cache.keep(product(5, 100), started);
         cache.apply("a:b", "b:5");
-        assert!(cache.get(5).is_some());
+        assert!(cache.get(ProductId::new(5)).is_some());
         cache.apply("a:b", "a:b:5");
-        assert!(cache.get(5).is_none());
+        assert!(cache.get(ProductId::new(5)).is_none());
     }
 
     #[test]
@@ -291,7 +304,15 @@ mod tests {
             let started = cache.read_started().unwrap();
             cache.keep(product(id, 100), started);
         }
-        assert_eq!((1..=5).filter_map(|id| cache.get(id)).count(), 2);
-        assert!(cache.get(5).is_some(), "the newest read is kept");
+        assert_eq!(
+            (1..=5)
+                .filter_map(|id| cache.get(ProductId::new(id)))
+                .count(),
+            2
+        );
+        assert!(
+            cache.get(ProductId::new(5)).is_some(),
+            "the newest read is kept"
+        );
     }
 }

@@ -152,7 +152,7 @@ impl Store {
     /// the product.
     pub async fn get_product(&self, id: ProductId) -> Result<Product, StoreError> {
         let cache = self.products.as_deref();
-        if let Some(product) = cache.and_then(|cache| cache.get(id.get())) {
+        if let Some(product) = cache.and_then(|cache| cache.get(id)) {
             return Ok(product);
         }
         let started = cache.and_then(ProductCache::read_started);
@@ -183,7 +183,7 @@ impl Store {
         // The change's notice will also arrive, but this store's callers must
         // see their own change at once.
         if let Some(cache) = &self.products {
-            cache.forget([id.get()]);
+            cache.forget([id]);
         }
         updated
     }

@@ -34,7 +34,13 @@ fn lines_of(placed: &OrderDetails) -> Vec<(i64, i32, i64)> {
     placed
         .items
         .iter()
-        .map(|item| (item.product_id, item.quantity, item.price_cents_at_purchase))
+        .map(|item| {
+            (
+                item.product_id.get(),
+                item.quantity,
+                item.price_cents_at_purchase,
+            )
+        })
         .collect()
 }
 

@@ -43,8 +43,8 @@ async fn cached_store(retry: Duration) -> (TestDatabase, Store, Arc<ProductCache
 async fn a_listening_cache_holds_the_products_before_anyone_asks() {
     let (_db, _store, cache) = cached_store(Duration::from_millis(50)).await;
     eventually("the products are read in", async || {
-        cache.get(1).map(|p| p.price_cents) == Some(100)
-            && cache.get(2).map(|p| p.price_cents) == Some(200)
+        cache.get(ProductId::new(1)).map(|p| p.price_cents) == Some(100)
+            && cache.get(ProductId::new(2)).map(|p| p.price_cents) == Some(200)
     })
     .await;
 }
@@ -58,7 +58,10 @@ async fn changes_made_with_plain_sql_reach_the_cache() {
     let (db, store, cache) = cached_store(Duration::from_millis(50)).await;
     assert_eq!(price(&store, 1).await.unwrap(), 100);
     assert_eq!(price(&store, 2).await.unwrap(), 200);
-    assert!(cache.get(1).is_some(), "a product read is kept");
+    assert!(
+        cache.get(ProductId::new(1)).is_some(),
+        "a product read is kept"
+    );
 
     let mut other_program = db.connect().await;
     other_program
@@ -70,7 +73,9 @@ async fn changes_made_with_plain_sql_reach_the_cache() {
     })
     .await;
     assert_eq!(
-        cache.get(2).map(|product| product.price_cents),
+        cache
+            .get(ProductId::new(2))
+            .map(|product| product.price_cents),
         Some(200),
         "an unchanged product stays"
     );
@@ -169,10 +174,16 @@ async fn lists_show_products_as_they_are_now_whether_the_cache_holds_them_or_not
         )
         .await
         .unwrap();
-    eventually("the products are read in", async || cache.get(1).is_some()).await;
-    cache.forget([2]);
+    eventually("the products are read in", async || {
+        cache.get(ProductId::new(1)).is_some()
+    })
+    .await;
+    cache.forget([ProductId::new(2)]);
     assert_eq!(listed_names(&store).await, ["Lamp", "Desk"]);
-    assert!(cache.get(2).is_some(), "a name read for a list is kept");
+    assert!(
+        cache.get(ProductId::new(2)).is_some(),
+        "a name read for a list is kept"
+    );
 
     other_program
         .batch_execute("UPDATE products SET name = 'Floor lamp' WHERE id = 1")

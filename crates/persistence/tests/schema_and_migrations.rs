@@ -365,7 +365,7 @@ async fn a_products_orders_are_listed_from_every_month_of_a_date_range() {
         let page = orders::list(&conn, &filter, Paging::default(), None)
             .await
             .unwrap();
-        let listed: Vec<i64> = page.orders.iter().map(|order| order.id).collect();
+        let listed: Vec<i64> = page.orders.iter().map(|order| order.id.get()).collect();
         assert_eq!(listed, expected, "{created_from:?} to {created_before:?}");
         let past_the_end = orders::list(
             &conn,

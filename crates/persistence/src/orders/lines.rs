@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::AsyncPgConnection;
-use oms_domain::{Cents, OrderTotals};
+use oms_domain::{Cents, OrderId, OrderItemId, OrderTotals, ProductId, UserId};
 
 use crate::error::{parse_status, StoreError};
 use crate::models::{ItemDetails, OrderDetails};
@@ -48,9 +48,9 @@ pub(crate) fn fold_lines(
         ) {
             (Some(id), Some(product_id), Some(quantity), Some(price), Some(product_name)) => {
                 Some(ItemDetails {
-                    id,
-                    order_id: row.id,
-                    product_id,
+                    id: OrderItemId::new(id),
+                    order_id: OrderId::new(row.id),
+                    product_id: ProductId::new(product_id),
                     product_name,
                     quantity,
                     price_cents_at_purchase: price,
@@ -65,10 +65,10 @@ pub(crate) fn fold_lines(
             }
         };
         match orders.last_mut() {
-            Some(order) if order.id == row.id => order.items.extend(item),
+            Some(order) if order.id.get() == row.id => order.items.extend(item),
             _ => orders.push(OrderDetails {
-                id: row.id,
-                user_id: row.user_id,
+                id: OrderId::new(row.id),
+                user_id: UserId::new(row.user_id),
                 user_name: row.full_name,
                 status: parse_status(&row.status)?,
                 created_at: row.created_at,
@@ -99,7 +99,7 @@ pub(crate) async fn name_products<'a>(
         let Some(product_id) = line.product_id else {
             continue;
         };
-        match cache.and_then(|cache| cache.get(product_id)) {
+        match cache.and_then(|cache| cache.get(ProductId::new(product_id))) {
             Some(product) => line.product_name = Some(product.name),
             None => unnamed.push(line),
         }
@@ -113,7 +113,7 @@ pub(crate) async fn name_products<'a>(
     let found = crate::products::with_ids(conn, &ids).await?;
     let names: HashMap<i64, &str> = found
         .iter()
-        .map(|product| (product.id, product.name.as_str()))
+        .map(|product| (product.id.get(), product.name.as_str()))
         .collect();
     for line in unnamed {
         line.product_name = line

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::query_builder::AstPass;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{Cents, OrderFilter, OrderStatus, OrderTotals, Paging};
+use oms_domain::{Cents, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, UserId};
 use tokio::try_join;
 
 use super::lines::{fold_lines, name_products, OrderLine};
@@ -99,7 +99,7 @@ fn assemble(
     orders: Vec<(OrderRow, String)>,
     items: Vec<ItemDetails>,
 ) -> Result<Vec<OrderDetails>, StoreError> {
-    let mut by_order: HashMap<i64, Vec<ItemDetails>> = HashMap::with_capacity(orders.len());
+    let mut by_order: HashMap<OrderId, Vec<ItemDetails>> = HashMap::with_capacity(orders.len());
     for item in items {
         by_order.entry(item.order_id).or_default().push(item);
     }
@@ -107,9 +107,9 @@ fn assemble(
         .into_iter()
         .map(|(row, user_name)| {
             Ok(OrderDetails {
-                items: by_order.remove(&row.id).unwrap_or_default(),
-                id: row.id,
-                user_id: row.user_id,
+                items: by_order.remove(&OrderId::new(row.id)).unwrap_or_default(),
+                id: OrderId::new(row.id),
+                user_id: UserId::new(row.user_id),
                 user_name,
                 status: parse_status(&row.status)?,
                 created_at: row.created_at,

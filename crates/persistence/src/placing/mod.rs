@@ -8,7 +8,7 @@ use diesel::query_builder::AstPass;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{Cents, NewOrder, PricingError};
+use oms_domain::{Cents, NewOrder, OrderId, OrderItemId, PricingError};
 
 use crate::error::{Entity, StoreError};
 use crate::models::{ItemDetails, OrderDetails};
@@ -166,17 +166,17 @@ impl Placement {
             .into_iter()
             .zip(priced.lines.iter().zip(self.names))
             .map(|(item_id, (line, name))| ItemDetails {
-                id: item_id,
-                order_id: id,
-                product_id: line.product_id.get(),
+                id: OrderItemId::new(item_id),
+                order_id: OrderId::new(id),
+                product_id: line.product_id,
                 product_name: name.unwrap_or_default(),
                 quantity: line.quantity.get(),
                 price_cents_at_purchase: line.unit_price.get(),
             })
             .collect();
         Ok(OrderDetails {
-            id,
-            user_id,
+            id: OrderId::new(id),
+            user_id: order.user_id(),
             user_name,
             status: order.status(),
             created_at,
