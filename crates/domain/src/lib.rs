@@ -2,7 +2,7 @@
 //!
 //! Everything here is pure: identifiers ([`ids`]), money in integer cents
 //! ([`money`]), the order life cycle ([`status`]), validated inputs
-//! ([`input`], [`paging`], [`filter`]) and order pricing ([`order`]). The
+//! ([`input`], [`quantity`], [`paging`], [`filter`]) and order pricing ([`order`]). The
 //! persistence and HTTP crates build on these types; other Rust programs can
 //! reuse them without pulling in a database driver or a web framework.
 //!
@@ -27,6 +27,7 @@ pub mod input;
 pub mod money;
 pub mod order;
 pub mod paging;
+pub mod quantity;
 pub mod status;
 
 pub use changes::{NewProduct, NewUser, ProductChanges, UserChanges};
@@ -35,8 +36,7 @@ pub use filter::{DateBound, DateRangeError, OrderFilter, RangeEnd};
 pub use ids::{Id, OrderId, OrderItemId, ProductId, UserId};
 pub use input::{Email, FullName, ProductName};
 pub use money::{Cents, Overflow};
-pub use order::{
-    LineRequest, NewOrder, OrderTotals, PricedLine, PricedOrder, PricingError, Quantity,
-};
+pub use order::{LineRequest, NewOrder, OrderTotals, PricedLine, PricedOrder, PricingError};
 pub use paging::Paging;
+pub use quantity::Quantity;
 pub use status::{OrderStatus, StatusChange, TransitionError};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::order::Quantity;
+use crate::quantity::Quantity;
 use crate::InputError;
 
 /// An amount of money in cents. Never a float.

@@ -1,7 +1,8 @@
 //! Settings, read in layers: built-in defaults, then an optional `config.toml`,
 //! then `.env`, then the process environment, then the command line (later
-//! layers win). The environment and the command line are read by the CLI
-//! ([`crate::cli`]), which knows every setting from [`variables::VARIABLES`].
+//! layers win). The environment and the command line are read by the command
+//! line parser (`cli.rs`), which knows every setting from
+//! [`variables::VARIABLES`] and hands the values it found to [`Settings::load`].
 
 mod logging;
 pub mod variables;
