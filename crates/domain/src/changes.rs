@@ -25,7 +25,7 @@ pub struct NewProduct {
 /// ```
 /// use oms_domain::{FullName, UserChanges};
 ///
-/// let name = FullName::parse("full_name", "Ada").unwrap();
+/// let name = FullName::parse("Ada").unwrap();
 /// assert!(UserChanges::new(None, Some(name)).is_ok());
 /// assert!(UserChanges::new(None, None).is_err());
 /// ```
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn one_field_is_enough() {
-        let email = Email::parse("email", "a@b.co").unwrap();
+        let email = Email::parse("a@b.co").unwrap();
         let changes = UserChanges::new(Some(email.clone()), None).unwrap();
         assert_eq!(changes.email(), Some(&email));
         assert_eq!(changes.full_name(), None);

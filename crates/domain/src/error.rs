@@ -20,9 +20,10 @@ pub enum InputErrorKind {
 /// ```
 /// use oms_domain::{InputError, InputErrorKind};
 ///
-/// let err = InputError::invalid("limit", "limit must be between 1 and 100");
+/// let err = InputError::rule("must be between 1 and 100").named("limit");
 /// assert_eq!(err.kind, InputErrorKind::Invalid);
 /// assert_eq!(err.field.as_deref(), Some("limit"));
+/// assert_eq!(err.message, "limit must be between 1 and 100");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct InputError {
@@ -35,20 +36,30 @@ pub struct InputError {
 }
 
 impl InputError {
+    /// A broken value rule, said of the value (`must be between 1 and 100`); the
+    /// caller names the input with [`InputError::named`].
+    pub fn rule(predicate: impl Into<String>) -> Self {
+        Self {
+            kind: InputErrorKind::Invalid,
+            field: None,
+            message: predicate.into(),
+        }
+    }
+
+    /// Names the input a [`InputError::rule`] was broken by: the field becomes
+    /// `field` and the message `field must …`.
+    #[must_use]
+    pub fn named(mut self, field: &str) -> Self {
+        self.message = format!("{field} {}", self.message);
+        self.field = Some(field.to_owned());
+        self
+    }
+
     /// A broken value rule on one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             kind: InputErrorKind::Invalid,
             field: Some(field.into()),
-            message: message.into(),
-        }
-    }
-
-    /// A broken rule that involves more than one input.
-    pub fn invalid_without_field(message: impl Into<String>) -> Self {
-        Self {
-            kind: InputErrorKind::Invalid,
-            field: None,
             message: message.into(),
         }
     }

@@ -10,10 +10,11 @@ use crate::InputError;
 /// ```
 /// use oms_domain::UserId;
 ///
-/// let id = UserId::parse_str("user_id", "42").unwrap();
+/// let id: UserId = "42".parse().unwrap();
 /// assert_eq!(id.get(), 42);
-/// assert!(UserId::parse_str("user_id", "0").is_err());
-/// assert!(UserId::parse_str("user_id", "abc").is_err());
+/// assert!("0".parse::<UserId>().is_err());
+/// assert!("abc".parse::<UserId>().is_err());
+/// assert_eq!(UserId::positive(7).unwrap(), UserId::new(7));
 /// ```
 pub struct Id<T> {
     value: i64,
@@ -51,27 +52,13 @@ impl<T> Id<T> {
         }
     }
 
-    /// Checks that `value` is a positive integer; `field` names the input in the error.
-    pub fn parse(field: &str, value: i64) -> Result<Self, InputError> {
+    /// Checks that `value` is a positive integer.
+    pub fn positive(value: i64) -> Result<Self, InputError> {
         if value > 0 {
             Ok(Self::new(value))
         } else {
-            Err(InputError::invalid(
-                field,
-                format!("{field} must be a positive integer"),
-            ))
+            Err(InputError::rule("must be a positive integer"))
         }
-    }
-
-    /// Parses decimal text (a path segment or query value) into an id.
-    pub fn parse_str(field: &str, text: &str) -> Result<Self, InputError> {
-        let value = text.trim().parse::<i64>().map_err(|_| {
-            InputError::invalid(
-                field,
-                format!("{field} must be a positive integer that fits in 64 bits"),
-            )
-        })?;
-        Self::parse(field, value)
     }
 
     /// The raw value.
@@ -112,6 +99,20 @@ impl<T> fmt::Debug for Id<T> {
         write!(f, "Id({})", self.value)
     }
 }
+/// Decimal text (surrounding whitespace allowed) of a positive integer that fits
+/// in 64 bits.
+impl<T> std::str::FromStr for Id<T> {
+    type Err = InputError;
+
+    fn from_str(text: &str) -> Result<Self, InputError> {
+        let value = text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| InputError::rule("must be a positive integer that fits in 64 bits"))?;
+        Self::positive(value)
+    }
+}
+
 impl<T> fmt::Display for Id<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.value)
@@ -129,21 +130,21 @@ mod tests {
 
     #[test]
     fn accepts_positive_values_up_to_i64_max() {
-        assert_eq!(ProductId::parse("id", 1).unwrap().get(), 1);
-        assert_eq!(ProductId::parse("id", i64::MAX).unwrap().get(), i64::MAX);
-        assert_eq!(
-            ProductId::parse_str("id", "9223372036854775807")
-                .unwrap()
-                .get(),
-            i64::MAX
-        );
+        assert_eq!(ProductId::positive(1).unwrap().get(), 1);
+        assert_eq!(ProductId::positive(i64::MAX).unwrap().get(), i64::MAX);
+        let max: ProductId = "9223372036854775807".parse().unwrap();
+        assert_eq!(max.get(), i64::MAX);
     }
 
     #[test]
     fn rejects_zero_negative_oversized_and_non_numeric() {
         for text in ["0", "-1", "9223372036854775808", "1.5", "", "1e3", "x"] {
-            let err = OrderId::parse_str("order_id", text).unwrap_err();
-            assert_eq!(err.field.as_deref(), Some("order_id"), "{text}");
+            let err = text.parse::<OrderId>().unwrap_err();
+            assert!(
+                err.message.starts_with("must be a positive integer"),
+                "{text}"
+            );
+            assert_eq!(err.field, None);
         }
     }
 }

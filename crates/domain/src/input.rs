@@ -18,23 +18,19 @@ pub const NAME_MAX_CHARS: usize = 255;
 /// ```
 /// use oms_domain::Email;
 ///
-/// let email = Email::parse("email", "  Ada.Lovelace@Example.com ").unwrap();
+/// let email = Email::parse("  Ada.Lovelace@Example.com ").unwrap();
 /// assert_eq!(email.as_str(), "Ada.Lovelace@Example.com");
-/// assert!(Email::parse("email", "not-an-address").is_err());
+/// assert!(Email::parse("not-an-address").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
-    /// Trims and checks `text`; `field` names the input in the error.
-    pub fn parse(field: &str, text: &str) -> Result<Self, InputError> {
+    /// Trims and checks `text`.
+    pub fn parse(text: &str) -> Result<Self, InputError> {
         let email = text.trim();
-        let invalid = |why: &str| {
-            InputError::invalid(
-                field,
-                format!("{field} must be a valid e-mail address: {why}"),
-            )
-        };
+        let invalid =
+            |why: &str| InputError::rule(format!("must be a valid e-mail address: {why}"));
         if email.is_empty() {
             return Err(invalid("it is empty"));
         }
@@ -92,26 +88,19 @@ fn valid_domain(domain: &str) -> bool {
             .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()))
 }
 
-fn parse_name(field: &str, text: &str) -> Result<String, InputError> {
+fn parse_name(text: &str) -> Result<String, InputError> {
     let name = text.trim();
     let chars = name.chars().count();
     if chars == 0 {
-        return Err(InputError::invalid(
-            field,
-            format!("{field} must not be empty"),
-        ));
+        return Err(InputError::rule("must not be empty"));
     }
     if chars > NAME_MAX_CHARS {
-        return Err(InputError::invalid(
-            field,
-            format!("{field} must be at most {NAME_MAX_CHARS} characters (got {chars})"),
-        ));
+        return Err(InputError::rule(format!(
+            "must be at most {NAME_MAX_CHARS} characters (got {chars})"
+        )));
     }
     if name.chars().any(char::is_control) {
-        return Err(InputError::invalid(
-            field,
-            format!("{field} must not contain control characters"),
-        ));
+        return Err(InputError::rule("must not contain control characters"));
     }
     Ok(name.to_owned())
 }
@@ -123,10 +112,9 @@ macro_rules! name_type {
         pub struct $name(String);
 
         impl $name {
-            /// Trims and checks `text` (1–255 characters, no control characters);
-            /// `field` names the input in the error.
-            pub fn parse(field: &str, text: &str) -> Result<Self, InputError> {
-                parse_name(field, text).map(Self)
+            /// Trims and checks `text` (1–255 characters, no control characters).
+            pub fn parse(text: &str) -> Result<Self, InputError> {
+                parse_name(text).map(Self)
             }
 
             /// The name as stored.
@@ -148,8 +136,8 @@ name_type!(
     /// ```
     /// use oms_domain::FullName;
     ///
-    /// assert_eq!(FullName::parse("full_name", " Ada ").unwrap().as_str(), "Ada");
-    /// assert!(FullName::parse("full_name", "   ").is_err());
+    /// assert_eq!(FullName::parse(" Ada ").unwrap().as_str(), "Ada");
+    /// assert!(FullName::parse("   ").is_err());
     /// ```
     FullName
 );
@@ -160,8 +148,8 @@ name_type!(
     /// ```
     /// use oms_domain::ProductName;
     ///
-    /// assert_eq!(ProductName::parse("name", "Mug").unwrap().as_str(), "Mug");
-    /// assert!(ProductName::parse("name", &"x".repeat(256)).is_err());
+    /// assert_eq!(ProductName::parse("Mug").unwrap().as_str(), "Mug");
+    /// assert!(ProductName::parse(&"x".repeat(256)).is_err());
     /// ```
     ProductName
 );
@@ -180,7 +168,7 @@ mod tests {
             "user@xn--bcher-kva.example",
             "jörg@bücher.de",
         ] {
-            assert_eq!(Email::parse("email", ok).unwrap().as_str(), ok);
+            assert_eq!(Email::parse(ok).unwrap().as_str(), ok);
         }
     }
 
@@ -205,8 +193,11 @@ mod tests {
             "user@example.123",
             "user\u{0}@example.com",
         ] {
-            let err = Email::parse("email", bad).unwrap_err();
-            assert_eq!(err.field.as_deref(), Some("email"), "{bad:?}");
+            let err = Email::parse(bad).unwrap_err();
+            assert!(
+                err.message.starts_with("must be a valid e-mail address"),
+                "{bad:?}"
+            );
         }
     }
 
@@ -217,24 +208,19 @@ mod tests {
         let labels = format!("{}.", "b".repeat(60)).repeat(3);
         let longest = format!("{local}@{labels}{}", "c".repeat(254 - 64 - 1 - 183));
         assert_eq!(longest.chars().count(), 254);
-        assert!(Email::parse("email", &longest).is_ok());
-        assert!(Email::parse("email", &format!("x{longest}")).is_err());
-        assert!(Email::parse("email", &format!("{}{domain}", "a".repeat(65))).is_err());
+        assert!(Email::parse(&longest).is_ok());
+        assert!(Email::parse(&format!("x{longest}")).is_err());
+        assert!(Email::parse(&format!("{}{domain}", "a".repeat(65))).is_err());
     }
 
     #[test]
     fn names_are_trimmed_and_counted_in_characters() {
-        assert_eq!(
-            FullName::parse("full_name", "\u{2003}Zoë\n")
-                .unwrap()
-                .as_str(),
-            "Zoë"
-        );
+        assert_eq!(FullName::parse("\u{2003}Zoë\n").unwrap().as_str(), "Zoë");
         let max = "é".repeat(255);
-        assert!(FullName::parse("full_name", &max).is_ok());
-        let err = FullName::parse("full_name", &format!("{max}é")).unwrap_err();
-        assert_eq!(err.field.as_deref(), Some("full_name"));
-        assert!(ProductName::parse("name", "").is_err());
-        assert!(ProductName::parse("name", "tab\tinside").is_err());
+        assert!(FullName::parse(&max).is_ok());
+        let err = FullName::parse(&format!("{max}é")).unwrap_err();
+        assert_eq!(err.message, "must be at most 255 characters (got 256)");
+        assert!(ProductName::parse("").is_err());
+        assert!(ProductName::parse("tab\tinside").is_err());
     }
 }

@@ -36,17 +36,16 @@ impl Cents {
     /// ```
     /// use oms_domain::Cents;
     ///
-    /// assert_eq!(Cents::price("price_cents", 0), Ok(Cents::ZERO));
-    /// assert!(Cents::price("price_cents", -1).is_err());
+    /// assert_eq!(Cents::price(0), Ok(Cents::ZERO));
+    /// assert!(Cents::price(-1).is_err());
     /// ```
-    pub fn price(field: &str, cents: i64) -> Result<Self, InputError> {
+    pub fn price(cents: i64) -> Result<Self, InputError> {
         if cents >= 0 {
             Ok(Self(cents))
         } else {
-            Err(InputError::invalid(
-                field,
-                format!("{field} must be an integer number of cents, 0 or more (got {cents})"),
-            ))
+            Err(InputError::rule(format!(
+                "must be an integer number of cents, 0 or more (got {cents})"
+            )))
         }
     }
 

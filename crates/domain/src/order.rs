@@ -39,14 +39,11 @@ impl NewOrder {
         lines: Vec<LineRequest>,
     ) -> Result<Self, InputError> {
         if lines.is_empty() || lines.len() > Self::MAX_LINES {
-            return Err(InputError::invalid(
-                "items",
-                format!(
-                    "items must hold between 1 and {} lines (got {})",
-                    Self::MAX_LINES,
-                    lines.len()
-                ),
-            ));
+            return Err(InputError::rule(format!(
+                "must hold between 1 and {} lines (got {})",
+                Self::MAX_LINES,
+                lines.len()
+            )));
         }
         Ok(Self {
             user_id,
@@ -269,7 +266,7 @@ mod tests {
         assert!(NewOrder::new(UserId::new(1), None, vec![]).is_err());
         assert!(NewOrder::new(UserId::new(1), None, vec![line(1, 1); 100]).is_ok());
         let err = NewOrder::new(UserId::new(1), None, vec![line(1, 1); 101]).unwrap_err();
-        assert_eq!(err.field.as_deref(), Some("items"));
+        assert_eq!(err.message, "must hold between 1 and 100 lines (got 101)");
     }
 
     #[test]

@@ -22,13 +22,10 @@ impl Quantity {
     pub fn new(quantity: i64) -> Result<Self, InputError> {
         match i32::try_from(quantity) {
             Ok(q) if (1..=Self::MAX).contains(&quantity) => Ok(Self(q)),
-            _ => Err(InputError::invalid(
-                "quantity",
-                format!(
-                    "quantity must be between 1 and {} (got {quantity})",
-                    Self::MAX
-                ),
-            )),
+            _ => Err(InputError::rule(format!(
+                "must be between 1 and {} (got {quantity})",
+                Self::MAX
+            ))),
         }
     }
 

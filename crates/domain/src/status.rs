@@ -106,24 +106,12 @@ impl OrderStatus {
             })
         }
     }
-
-    /// Parses a status given as input; `field` names it in the error.
-    pub fn parse_input(field: &str, text: &str) -> Result<Self, InputError> {
-        text.trim().parse().map_err(|_| InputError {
-            kind: InputErrorKind::InvalidStatus,
-            field: Some(field.to_owned()),
-            message: format!(
-                "{field} must be one of pending, paid, shipped, cancelled (got '{}')",
-                text.chars().take(40).collect::<String>()
-            ),
-        })
-    }
 }
 
-/// The text is not one of the four states.
+/// The text is not one of the four states (its first 40 characters).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown order status")]
-pub struct UnknownStatus;
+#[error("unknown order status '{0}'")]
+pub struct UnknownStatus(pub String);
 
 impl FromStr for OrderStatus {
     type Err = UnknownStatus;
@@ -132,7 +120,18 @@ impl FromStr for OrderStatus {
         Self::ALL
             .into_iter()
             .find(|status| status.as_str() == s)
-            .ok_or(UnknownStatus)
+            .ok_or_else(|| UnknownStatus(s.chars().take(40).collect()))
+    }
+}
+
+/// An unknown status given as input: [`InputErrorKind::InvalidStatus`].
+impl From<UnknownStatus> for InputError {
+    fn from(UnknownStatus(text): UnknownStatus) -> Self {
+        Self {
+            kind: InputErrorKind::InvalidStatus,
+            field: None,
+            message: format!("must be one of pending, paid, shipped, cancelled (got '{text}')"),
+        }
     }
 }
 
@@ -196,8 +195,12 @@ mod tests {
         for bad in ["PAID", "Paid", "done", "", "paid "] {
             assert!(bad.parse::<OrderStatus>().is_err(), "{bad:?}");
         }
-        let err = OrderStatus::parse_input("status", "done").unwrap_err();
+        let err = InputError::from("done".parse::<OrderStatus>().unwrap_err()).named("status");
         assert_eq!(err.kind, InputErrorKind::InvalidStatus);
         assert_eq!(err.field.as_deref(), Some("status"));
+        assert_eq!(
+            err.message,
+            "status must be one of pending, paid, shipped, cancelled (got 'done')"
+        );
     }
 }

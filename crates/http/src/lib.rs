@@ -10,6 +10,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod fallback;
+pub mod fields;
 pub mod health;
 pub mod metrics;
 pub mod observe;

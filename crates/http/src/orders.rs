@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
+use crate::fields::{self, Named};
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -185,15 +186,15 @@ fn filter_from(query: &QueryParams) -> Result<OrderFilter, ApiError> {
     let filter = OrderFilter {
         status: query
             .get("status")
-            .map(|text| OrderStatus::parse_input("status", text))
+            .map(|text| fields::status("status", text))
             .transpose()?,
         user_id: query
             .get("user_id")
-            .map(|text| UserId::parse_str("user_id", text))
+            .map(|text| fields::id("user_id", text))
             .transpose()?,
         product_id: query
             .get("product_id")
-            .map(|text| ProductId::parse_str("product_id", text))
+            .map(|text| fields::id("product_id", text))
             .transpose()?,
         ..OrderFilter::default()
     };
@@ -230,15 +231,15 @@ async fn get(
     store: web::Data<Store>,
     path: web::Path<String>,
 ) -> Result<Json<OrderJson>, ApiError> {
-    let id = OrderId::parse_str("order_id", &path)?;
+    let id: OrderId = fields::id("order_id", &path)?;
     Ok(Json(store.get_order(id).await?.into()))
 }
 
 fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
-    let user_id = UserId::parse("user_id", body.user_id.get("user_id")?)?;
+    let user_id = UserId::positive(body.user_id.get("user_id")?).named("user_id")?;
     let status = body
         .status
-        .map(|text| OrderStatus::parse_input("status", &text))
+        .map(|text| fields::status("status", &text))
         .transpose()?;
     let lines = body
         .items
@@ -251,13 +252,13 @@ fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
                 .product_id
                 .into_option()
                 .ok_or_else(|| InputError::invalid("product_id", "product_id is required"))
-                .and_then(|id| ProductId::parse("product_id", id))
+                .and_then(|id| ProductId::positive(id).named("product_id"))
                 .map_err(at)?;
             let quantity = line
                 .quantity
                 .into_option()
                 .ok_or_else(|| InputError::invalid("quantity", "quantity is required"))
-                .and_then(Quantity::new)
+                .and_then(|quantity| Quantity::new(quantity).named("quantity"))
                 .map_err(at)?;
             Ok(LineRequest {
                 product_id,
@@ -265,7 +266,7 @@ fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
             })
         })
         .collect::<Result<Vec<_>, InputError>>()?;
-    Ok(NewOrder::new(user_id, status, lines)?)
+    Ok(NewOrder::new(user_id, status, lines).named("items")?)
 }
 
 /// Place an order
@@ -295,7 +296,7 @@ async fn update(
     path: web::Path<String>,
     body: JsonBody<UpdateOrder>,
 ) -> Result<Json<OrderJson>, ApiError> {
-    let id = OrderId::parse_str("order_id", &path)?;
-    let status = OrderStatus::parse_input("status", &body.0.status.get("status")?)?;
+    let id: OrderId = fields::id("order_id", &path)?;
+    let status = fields::status("status", &body.0.status.get("status")?)?;
     Ok(Json(store.change_order_status(id, status).await?.into()))
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
+use crate::fields::{self, Named};
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -108,7 +109,7 @@ async fn get(
     store: web::Data<Store>,
     path: web::Path<String>,
 ) -> Result<Json<ProductJson>, ApiError> {
-    let id = ProductId::parse_str("product_id", &path)?;
+    let id: ProductId = fields::id("product_id", &path)?;
     Ok(Json(store.get_product(id).await?.into()))
 }
 
@@ -123,8 +124,8 @@ async fn create(
 ) -> Result<Created<ProductJson>, ApiError> {
     let body = body.0;
     let product = NewProduct {
-        name: ProductName::parse("name", &body.name.get("name")?)?,
-        price: Cents::price("price_cents", body.price_cents.get("price_cents")?)?,
+        name: ProductName::parse(&body.name.get("name")?).named("name")?,
+        price: Cents::price(body.price_cents.get("price_cents")?).named("price_cents")?,
     };
     let product = store.create_product(&product).await?;
     Ok(Created::at(&config, "products", product.id, product.into()))
@@ -140,17 +141,17 @@ async fn update(
     path: web::Path<String>,
     body: JsonBody<UpdateProduct>,
 ) -> Result<Json<ProductJson>, ApiError> {
-    let id = ProductId::parse_str("product_id", &path)?;
+    let id: ProductId = fields::id("product_id", &path)?;
     let body = body.0;
     let name = body
         .name
         .into_option("name")?
-        .map(|name| ProductName::parse("name", &name))
+        .map(|name| ProductName::parse(&name).named("name"))
         .transpose()?;
     let price = body
         .price_cents
         .into_option("price_cents")?
-        .map(|cents| Cents::price("price_cents", cents))
+        .map(|cents| Cents::price(cents).named("price_cents"))
         .transpose()?;
     let changes = ProductChanges::new(name, price)?;
     Ok(Json(store.update_product(id, &changes).await?.into()))

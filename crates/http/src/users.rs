@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
+use crate::fields::{self, Named};
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -109,7 +110,7 @@ async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<UserList
 /// The user with this id.
 #[api_v2_operation(operation_id = "getUser", tags(users))]
 async fn get(store: web::Data<Store>, path: web::Path<String>) -> Result<Json<UserJson>, ApiError> {
-    let id = UserId::parse_str("user_id", &path)?;
+    let id: UserId = fields::id("user_id", &path)?;
     Ok(Json(store.get_user(id).await?.into()))
 }
 
@@ -125,8 +126,8 @@ async fn create(
 ) -> Result<Created<UserJson>, ApiError> {
     let body = body.0;
     let user = NewUser {
-        email: Email::parse("email", &body.email.get("email")?)?,
-        full_name: FullName::parse("full_name", &body.full_name.get("full_name")?)?,
+        email: Email::parse(&body.email.get("email")?).named("email")?,
+        full_name: FullName::parse(&body.full_name.get("full_name")?).named("full_name")?,
     };
     let user = store.create_user(&user).await?;
     Ok(Created::at(&config, "users", user.id, user.into()))
@@ -141,17 +142,17 @@ async fn update(
     path: web::Path<String>,
     body: JsonBody<UpdateUser>,
 ) -> Result<Json<UserJson>, ApiError> {
-    let id = UserId::parse_str("user_id", &path)?;
+    let id: UserId = fields::id("user_id", &path)?;
     let body = body.0;
     let email = body
         .email
         .into_option("email")?
-        .map(|email| Email::parse("email", &email))
+        .map(|email| Email::parse(&email).named("email"))
         .transpose()?;
     let full_name = body
         .full_name
         .into_option("full_name")?
-        .map(|name| FullName::parse("full_name", &name))
+        .map(|name| FullName::parse(&name).named("full_name"))
         .transpose()?;
     let changes = UserChanges::new(email, full_name)?;
     Ok(Json(store.update_user(id, &changes).await?.into()))

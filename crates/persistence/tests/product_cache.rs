@@ -194,7 +194,7 @@ async fn lists_show_products_as_they_are_now_whether_the_cache_holds_them_or_not
     })
     .await;
 
-    let name = ProductName::parse("name", "Standing desk").unwrap();
+    let name = ProductName::parse("Standing desk").unwrap();
     store
         .update_product(
             ProductId::new(2),

@@ -19,6 +19,10 @@ use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
 extern "SQL" {
     /// A sum as `bigint`, 0 for no rows, NULL when it does not fit (migration 9).
     fn sum_as_bigint(total: Nullable<Numeric>) -> Nullable<BigInt>;
+
+    /// Folds the pending day-totals changes into the day totals; how many
+    /// (migration 3).
+    fn order_day_totals_compact() -> BigInt;
 }
 
 /// Narrows a boxed query whose FROM clause includes `orders` to the orders that
@@ -193,26 +197,9 @@ async fn exact_totals(
 /// Folds the pending day-totals changes into the day totals; returns how many
 /// changes were folded.
 pub async fn compact_day_totals(conn: &AsyncPgConnection) -> Result<i64, StoreError> {
-    let row: Folded = Run(CompactDayTotals).get_result(&mut &*conn).await?;
-    Ok(row.folded)
-}
-
-struct CompactDayTotals;
-
-impl Statement for CompactDayTotals {
-    const SQL: SqlFile = sql_file!("orders/compact_day_totals.sql");
-    type Row = Folded;
-
-    fn bind<'b>(&'b self, n: usize, _: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        Err(unbound(n))
-    }
-}
-
-row! {
-    /// How many pending changes a compaction folded.
-    struct Folded {
-        folded: i64 as BigInt,
-    }
+    Ok(diesel::select(order_day_totals_compact())
+        .get_result(&mut &*conn)
+        .await?)
 }
 
 /// Reclaims the space of the pending day-totals changes that were folded. Readers
@@ -228,7 +215,6 @@ pub async fn vacuum_day_totals_pending(conn: &AsyncPgConnection) -> Result<(), S
 }
 
 #[cfg(feature = "test-support")]
-pub(crate) fn statements() -> [crate::statement::Checked; 2] {
-    use crate::statement::checked;
-    [checked::<FullDayTotals>(), checked::<CompactDayTotals>()]
+pub(crate) fn statements() -> [crate::statement::Checked; 1] {
+    [crate::statement::checked::<FullDayTotals>()]
 }
