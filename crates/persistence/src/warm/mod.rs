@@ -156,8 +156,12 @@ impl Statement for LinesByProduct {
 
 /// Each walk follows its index (in key order) rather than scanning the table, and
 /// one process per statement keeps the reads spread over the connections.
-const WALK_SETTINGS: &str = "SET enable_seqscan = off; SET enable_bitmapscan = off; \
-    SET max_parallel_workers_per_gather = 0; SET statement_timeout = 0";
+const WALK_SETTINGS: [&str; 4] = [
+    "SET enable_seqscan = off",
+    "SET enable_bitmapscan = off",
+    "SET max_parallel_workers_per_gather = 0",
+    "SET statement_timeout = 0",
+];
 
 row! {
     /// The first and last ids of each table ([`TableBounds`]).
@@ -265,7 +269,7 @@ pub async fn warm(
 
 async fn open(connect: &ConnectOptions) -> Result<AsyncPgConnection, StoreError> {
     let mut conn = connect.connect().await?;
-    conn.batch_execute(WALK_SETTINGS).await?;
+    conn.batch_execute(&WALK_SETTINGS.join("; ")).await?;
     Ok(conn)
 }
 
