@@ -65,7 +65,7 @@ impl InputError {
     }
 
     /// An update that would change nothing because it names no field.
-    pub fn empty_update(fields: &str) -> Self {
+    pub(crate) fn empty_update(fields: &str) -> Self {
         Self {
             kind: InputErrorKind::EmptyUpdate,
             field: None,
