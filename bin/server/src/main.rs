@@ -41,13 +41,7 @@ fn run() -> anyhow::Result<()> {
         Err(error) => return Err(error).context("cannot read .env"),
     }
     let invocation = cli::parse();
-    let settings = Settings::load(
-        "config",
-        invocation
-            .overrides
-            .iter()
-            .map(|(key, value)| (key.clone(), value.as_str())),
-    )?;
+    let settings = Settings::load("config", &invocation.overrides)?;
     match invocation.command {
         Command::Serve => {
             let _logs = logs::init(&settings)?;

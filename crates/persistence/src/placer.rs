@@ -116,23 +116,9 @@ impl Placer {
             // The database, not an order, is to blame: placing each order
             // again would only wait as long again.
             Err(StoreError::Unavailable(cause)) => {
-                let cause: Arc<dyn std::error::Error + Send + Sync> = Arc::from(cause);
-                answer(
-                    replies,
-                    orders
-                        .iter()
-                        .map(|_| Err(StoreError::Unavailable(Box::new(Arc::clone(&cause))))),
-                );
+                answer_all(replies, cause, StoreError::Unavailable);
             }
-            Err(StoreError::TimedOut(cause)) => {
-                let cause: Arc<dyn std::error::Error + Send + Sync> = Arc::from(cause);
-                answer(
-                    replies,
-                    orders
-                        .iter()
-                        .map(|_| Err(StoreError::TimedOut(Box::new(Arc::clone(&cause))))),
-                );
-            }
+            Err(StoreError::TimedOut(cause)) => answer_all(replies, cause, StoreError::TimedOut),
             Err(StoreError::Corrupt(reason)) => answer(
                 replies,
                 orders
@@ -169,6 +155,21 @@ fn answer(
         // A caller that stopped waiting needs no answer.
         let _ = reply.send(outcome);
     }
+}
+
+/// Answers every order with the same failure of the database: `kind` of one
+/// shared `cause`.
+fn answer_all(
+    replies: Vec<oneshot::Sender<Result<OrderDetails, StoreError>>>,
+    cause: Box<dyn std::error::Error + Send + Sync>,
+    kind: fn(Box<dyn std::error::Error + Send + Sync>) -> StoreError,
+) {
+    let cause: Arc<dyn std::error::Error + Send + Sync> = Arc::from(cause);
+    let outcomes = replies
+        .iter()
+        .map(|_| Err(kind(Box::new(Arc::clone(&cause)))))
+        .collect::<Vec<_>>();
+    answer(replies, outcomes);
 }
 
 /// A slot taken by a running batch. Freeing it, even when the batch panicked,

@@ -41,8 +41,11 @@ pub(crate) trait Statement: Send + Sync + 'static {
     const SQL: SqlFile;
     /// What each row it returns is read into.
     type Row: Row;
-    /// Pushes the value of parameter `$n`.
-    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()>;
+    /// Pushes the value of parameter `$n`; a statement without parameters
+    /// keeps this default.
+    fn bind<'b>(&'b self, n: usize, _out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        Err(unbound(n))
+    }
 }
 
 /// The error for a `$n` that a statement does not bind.

@@ -65,15 +65,12 @@ impl Settings {
     /// The defaults, then `config_file` (TOML, without its extension) if it
     /// exists, then `overrides` (setting key and value, from the environment
     /// or the command line).
-    pub fn load<'a>(
-        config_file: &str,
-        overrides: impl IntoIterator<Item = (String, &'a str)>,
-    ) -> anyhow::Result<Self> {
+    pub fn load(config_file: &str, overrides: &[(String, String)]) -> anyhow::Result<Self> {
         let mut builder =
             Self::defaults()?.add_source(config::File::with_name(config_file).required(false));
         for (key, value) in overrides {
             builder = builder
-                .set_override(key, value)
+                .set_override(key.as_str(), value.as_str())
                 .context("invalid configuration")?;
         }
         let settings: Self = builder
@@ -244,13 +241,11 @@ mod tests {
     use super::*;
 
     fn settings_with(overrides: &[(&str, &str)]) -> Settings {
-        Settings::load(
-            "no-such-config-file",
-            overrides
-                .iter()
-                .map(|&(key, value)| (key.to_owned(), value)),
-        )
-        .unwrap()
+        let overrides: Vec<(String, String)> = overrides
+            .iter()
+            .map(|&(key, value)| (key.to_owned(), value.to_owned()))
+            .collect();
+        Settings::load("no-such-config-file", &overrides).unwrap()
     }
 
     #[test]

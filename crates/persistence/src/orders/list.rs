@@ -175,6 +175,23 @@ struct ListParams {
     offset: i64,
 }
 
+impl ListParams {
+    /// The parameters of both list statements, numbered alike; only
+    /// [`OrdersOfProduct`] has the seventh.
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match n {
+            1 => out.push_bind_param::<BigInt, _>(&self.driver_id),
+            2 => out.push_bind_param::<Nullable<Text>, _>(&self.status),
+            3 => out.push_bind_param::<Nullable<Timestamptz>, _>(&self.created_from),
+            4 => out.push_bind_param::<Nullable<Timestamptz>, _>(&self.created_before),
+            5 => out.push_bind_param::<BigInt, _>(&self.limit),
+            6 => out.push_bind_param::<BigInt, _>(&self.offset),
+            7 => out.push_bind_param::<Nullable<BigInt>, _>(&self.user_id),
+            _ => Err(unbound(n)),
+        }
+    }
+}
+
 /// A page of a user's orders.
 struct OrdersOfUser(ListParams);
 
@@ -183,16 +200,7 @@ impl Statement for OrdersOfUser {
     type Row = ListedLine;
 
     fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let params = &self.0;
-        match n {
-            1 => out.push_bind_param::<BigInt, _>(&params.driver_id),
-            2 => out.push_bind_param::<Nullable<Text>, _>(&params.status),
-            3 => out.push_bind_param::<Nullable<Timestamptz>, _>(&params.created_from),
-            4 => out.push_bind_param::<Nullable<Timestamptz>, _>(&params.created_before),
-            5 => out.push_bind_param::<BigInt, _>(&params.limit),
-            6 => out.push_bind_param::<BigInt, _>(&params.offset),
-            _ => Err(unbound(n)),
-        }
+        self.0.bind(n, out)
     }
 }
 
@@ -204,17 +212,7 @@ impl Statement for OrdersOfProduct {
     type Row = ListedLine;
 
     fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let params = &self.0;
-        match n {
-            1 => out.push_bind_param::<BigInt, _>(&params.driver_id),
-            2 => out.push_bind_param::<Nullable<Text>, _>(&params.status),
-            3 => out.push_bind_param::<Nullable<BigInt>, _>(&params.user_id),
-            4 => out.push_bind_param::<Nullable<Timestamptz>, _>(&params.created_from),
-            5 => out.push_bind_param::<Nullable<Timestamptz>, _>(&params.created_before),
-            6 => out.push_bind_param::<BigInt, _>(&params.limit),
-            7 => out.push_bind_param::<BigInt, _>(&params.offset),
-            _ => Err(unbound(n)),
-        }
+        self.0.bind(n, out)
     }
 }
 

@@ -1,8 +1,9 @@
 -- One page of the orders that contain a product, newest first, with their
 -- lines (one row per line, lines in id order), and the count and totals of
 -- every matching order on each row. Parameters: 1 the product; 2 a status,
--- 3 a user, 4 created at or after, 5 created before (each NULL for any); 6 the
--- page size, 7 the offset.
+-- 3 created at or after, 4 created before (each NULL for any); 5 the page size,
+-- 6 the offset; 7 a user (NULL for any). The first six are those of
+-- orders_of_user.sql.
 --
 -- The orders are found from the product's lines in the index on the lines'
 -- month, product and copy of their order's date: one descent per month of the
@@ -46,17 +47,17 @@ WITH page AS (
                                                            WHERE created_at < 'infinity'))
                                          END AT TIME ZONE 'UTC'),
                                      interval '1 month')
-                            FROM (SELECT $4::timestamptz AS from_at, $5::timestamptz AS before) bounds
+                            FROM (SELECT $3::timestamptz AS from_at, $4::timestamptz AS before) bounds
                       ) || '{-infinity,infinity}'::timestamp[])
                   AND product_id = $1
-                  AND order_created_at >= coalesce($4::timestamptz, '-infinity')
-                  AND order_created_at < coalesce($5::timestamptz, 'infinity'))
+                  AND order_created_at >= coalesce($3::timestamptz, '-infinity')
+                  AND order_created_at < coalesce($4::timestamptz, 'infinity'))
        AND ($2::text IS NULL OR o.status = $2)
-       AND ($3::bigint IS NULL OR o.user_id = $3)
-       AND ($4::timestamptz IS NULL OR o.created_at >= $4)
-       AND ($5::timestamptz IS NULL OR o.created_at < $5)
+       AND ($7::bigint IS NULL OR o.user_id = $7)
+       AND ($3::timestamptz IS NULL OR o.created_at >= $3)
+       AND ($4::timestamptz IS NULL OR o.created_at < $4)
      ORDER BY o.created_at DESC, o.id DESC
-     LIMIT $6 OFFSET $7
+     LIMIT $5 OFFSET $6
 )
 SELECT page.id, page.user_id, page.status, page.created_at, page.updated_at,
        page.total_amount_cents, page.total_quantity, u.full_name,

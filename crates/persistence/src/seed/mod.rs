@@ -46,10 +46,6 @@ struct AnyRowsQuery;
 impl Statement for AnyRowsQuery {
     const SQL: SqlFile = sql_file!("seed/any_rows.sql");
     type Row = AnyRows;
-
-    fn bind<'b>(&'b self, n: usize, _: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        Err(unbound(n))
-    }
 }
 
 row! {
@@ -149,10 +145,6 @@ struct SecondaryIndexes;
 impl Statement for SecondaryIndexes {
     const SQL: SqlFile = sql_file!("seed/secondary_indexes.sql");
     type Row = SecondaryIndex;
-
-    fn bind<'b>(&'b self, n: usize, _: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        Err(unbound(n))
-    }
 }
 
 /// Drops the indexes of the four tables that no constraint depends on (primary
@@ -265,10 +257,6 @@ struct RestartSequences;
 impl Statement for RestartSequences {
     const SQL: SqlFile = sql_file!("seed/restart_sequences.sql");
     type Row = NoRows;
-
-    fn bind<'b>(&'b self, n: usize, _: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        Err(unbound(n))
-    }
 }
 
 /// The statements of this module, for the check against the schema.

@@ -180,10 +180,6 @@ struct TableBounds;
 impl Statement for TableBounds {
     const SQL: SqlFile = sql_file!("warm/bounds.sql");
     type Row = Bounds;
-
-    fn bind<'b>(&'b self, n: usize, _: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        Err(unbound(n))
-    }
 }
 
 impl Bounds {
@@ -219,10 +215,6 @@ struct TableFiles;
 impl Statement for TableFiles {
     const SQL: SqlFile = sql_file!("warm/table_files.sql");
     type Row = Tables;
-
-    fn bind<'b>(&'b self, n: usize, _: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        Err(unbound(n))
-    }
 }
 
 /// The files `users`, `orders` and `order_items` are stored in now.
