@@ -1,4 +1,4 @@
-//! The command line: `oms [serve | migrate | seed | openapi | postman]`, each
+//! The command line: `oms [serve | migrate | seed | keys | openapi | postman]`, each
 //! command with the settings it reads as options backed by environment
 //! variables.
 
@@ -6,7 +6,7 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::variables::VARIABLES;
-use crate::seed;
+use crate::{keys, seed};
 
 /// oms: an order-management service (users, products, orders) behind a REST API
 /// on PostgreSQL.
@@ -37,6 +37,12 @@ pub enum Command {
     Migrate,
     /// Fill the database with deterministic demo or benchmark data.
     Seed(seed::Options),
+    /// Create, list and revoke API keys.
+    Keys {
+        /// What to do with keys.
+        #[command(subcommand)]
+        action: keys::Action,
+    },
     /// Print the OpenAPI document (JSON).
     Openapi,
     /// Print the Postman collection generated from the OpenAPI document (JSON).
@@ -58,7 +64,11 @@ pub struct Invocation {
 pub fn parse() -> Invocation {
     let matches = command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    let settings = matches.subcommand().map_or(&matches, |(_, sub)| sub);
+    // `keys` has commands of its own; the settings are read where they end.
+    let mut settings = &matches;
+    while let Some((_, sub)) = settings.subcommand() {
+        settings = sub;
+    }
     Invocation {
         command: cli.command.unwrap_or(Command::Serve),
         overrides: overrides(settings),
@@ -72,10 +82,13 @@ pub fn command() -> clap::Command {
     let root = Cli::command()
         .args(setting_args("serve").map(|arg| arg.hide(true)))
         .args_conflicts_with_subcommands(true);
-    ["serve", "migrate", "seed", "openapi", "postman"]
+    ["serve", "migrate", "seed", "keys", "openapi", "postman"]
         .into_iter()
         .fold(root, |root, name| {
-            root.mut_subcommand(name, |command| command.args(setting_args(name)))
+            root.mut_subcommand(name, |command| {
+                // Global, so that `oms keys create --db-name …` takes them too.
+                command.args(setting_args(name).map(|arg| arg.global(name == "keys")))
+            })
         })
 }
 

@@ -3,12 +3,14 @@
 //! `oms` (or `oms serve`) reads its configuration, prepares the database
 //! (creating it and migrating as needed), then serves the API until SIGTERM or
 //! SIGINT, finishing the requests in flight before it exits. `oms migrate` only
-//! prepares the database, `oms seed` fills it with generated data, and
+//! prepares the database, `oms seed` fills it with generated data, `oms keys`
+//! creates, lists and revokes API keys, and
 //! `oms openapi` and `oms postman` print the OpenAPI document and the Postman
 //! collection.
 
 mod cli;
 mod config;
+mod keys;
 mod logs;
 mod seed;
 mod serve;
@@ -58,6 +60,10 @@ fn run() -> anyhow::Result<()> {
         Command::Seed(options) => {
             let _logs = logs::init(&settings)?;
             actix_web::rt::System::new().block_on(seed::run(&settings, options))
+        }
+        // No log lines: what `keys` prints is all its output.
+        Command::Keys { action } => {
+            actix_web::rt::System::new().block_on(keys::run(&settings, action))
         }
         Command::Openapi => print_json(&document(&settings)),
         Command::Postman => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::HttpServer;
 use anyhow::Context;
-use oms_http::Metrics;
+use oms_http::{Access, Metrics};
 use oms_persistence::{pool, product_cache, warm, ProductCache, Store};
 
 use crate::config::Settings;
@@ -52,13 +52,14 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     }
     let api = settings.api_config();
     let metrics = Metrics::new();
+    let access = access(&settings, &connect)?;
 
     // actix-web calls the factory once on each worker's thread; each takes the
     // next store, so that every worker keeps to connections of its own.
     let next_store = Arc::new(AtomicUsize::new(0));
     let server = HttpServer::new(move || {
         let store = stores[next_store.fetch_add(1, Ordering::Relaxed) % stores.len()].clone();
-        oms_http::app(store, api.clone(), metrics.clone())
+        oms_http::app(store, api.clone(), metrics.clone(), access.clone())
     })
     .workers(workers)
     .bind((settings.host.as_str(), settings.port))
@@ -75,6 +76,29 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!("oms stopped");
     Ok(())
 }
+
+/// The key checks, with their own connection (keys are read the first time
+/// they are presented, and rate-limit windows now and then). With `AUTH=off`
+/// anyone may call the API, which the log says at every start.
+fn access(
+    settings: &Settings,
+    connect: &oms_persistence::ConnectOptions,
+) -> anyhow::Result<Access> {
+    let store = Store::new(pool::build_pool(connect, settings.access_pool_options()));
+    if !settings.auth()? {
+        tracing::warn!(
+            "AUTH=off: the API answers anyone, without an API key; use this for local work only"
+        );
+        return Ok(Access::off(store));
+    }
+    let access = Access::new(store, settings.default_rate_limit()?);
+    actix_web::rt::spawn(access.clone().refresh_every(KEY_REFRESH_INTERVAL));
+    Ok(access)
+}
+
+/// How often revocations made through other servers are looked for: they take
+/// effect here within two intervals.
+const KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Folds the day totals' pending changes every second, so list totals stay a
 /// read of a few thousand rows however fast orders arrive, and vacuums the pending

@@ -21,7 +21,7 @@ async fn serves_the_api_over_tcp_on_a_database_and_schema_it_creates() {
     drop_database(&database).await;
     let port = free_port();
     let password = "s3cret-never-logged";
-    let mut child = oms(&[
+    let env = [
         ("DB_NAME", database.clone()),
         ("DB_SCHEMA", "tony".into()),
         ("DB_PASSWORD", password.into()),
@@ -29,11 +29,12 @@ async fn serves_the_api_over_tcp_on_a_database_and_schema_it_creates() {
         ("LOG_LEVEL", "DEBUG".into()),
         ("HTTP_WORKERS", "3".into()),
         ("DB_POOL_SIZE", "5".into()),
-    ])
-    .spawn()
-    .unwrap();
+    ];
+    let mut child = oms(&env).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     wait_until_serving(&mut child, &base);
+    let key = common::create_key(&env, "admin");
+    let send = |method, url: &str, body| send(&key, method, url, body);
 
     let api = format!("{base}/api/v1");
     let (status, location, user) = send(
@@ -96,6 +97,8 @@ async fn serves_the_api_over_tcp_on_a_database_and_schema_it_creates() {
         !logs.contains(password),
         "the password leaked into the logs"
     );
+    assert!(!logs.contains(&key), "the API key leaked into the logs");
+    assert!(logs.contains("api_key_id=1"), "{logs}");
     assert!(logs.contains("created the database"), "{logs}");
     assert!(
         !logs.contains('\u{1b}'),
@@ -157,18 +160,19 @@ fn invalid_configuration_is_a_clear_error() {
 async fn json_logs_carry_the_request_id_route_status_and_latency() {
     let db = oms_persistence::testing::TestDatabase::new().await;
     let port = free_port();
-    let mut child = oms(&[
+    let env = [
         ("DB_NAME", db.name().to_owned()),
         ("PORT", port.to_string()),
         ("LOG_FORMAT", "json".into()),
-    ])
-    .spawn()
-    .unwrap();
+    ];
+    let mut child = oms(&env).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     wait_until_serving(&mut child, &base);
+    let key = common::create_key(&env, "users:read");
     let response = common::agent()
         .get(&format!("{base}/api/v1/users/42"))
         .header("X-Request-Id", "trace-abc-123")
+        .header("Authorization", &format!("Bearer {key}"))
         .call()
         .unwrap();
     assert_eq!(response.status().as_u16(), 404);
@@ -187,6 +191,11 @@ async fn json_logs_carry_the_request_id_route_status_and_latency() {
         .find(|line| line["span"]["request_id"] == "trace-abc-123")
         .expect("a log line of the request carries its id");
     assert_eq!(request["route"], "/api/v1/users/{user_id}");
+    assert_eq!(
+        request["span"]["api_key_id"], 1,
+        "the line names the key by its id"
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&key));
     assert_eq!(request["method"], "GET");
     assert_eq!(request["status"], 404);
     assert!(request["latency_ms"].as_f64().is_some());
@@ -204,7 +213,7 @@ fn help_lists_every_command_and_each_commands_settings_with_their_variables() {
     });
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for command in ["serve", "migrate", "seed", "openapi", "postman"] {
+    for command in ["serve", "migrate", "seed", "keys", "openapi", "postman"] {
         assert!(
             help.lines()
                 .any(|line| line.trim_start().starts_with(command)),
@@ -246,4 +255,124 @@ async fn migrate_creates_and_migrates_a_database_then_exits() {
         .unwrap();
     drop(conn);
     drop_database(&database).await;
+}
+
+/// The first key is made from the command line; `create` prints the key alone
+/// on stdout, `list` never shows it, and `revoke` takes effect in the running
+/// server within two seconds.
+#[tokio::test]
+async fn keys_are_made_listed_and_revoked_from_the_command_line() {
+    let db = oms_persistence::testing::TestDatabase::new().await;
+    let port = free_port();
+    let env = [
+        ("DB_NAME", db.name().to_owned()),
+        ("PORT", port.to_string()),
+    ];
+    let mut child = oms(&env).spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_serving(&mut child, &base);
+    let keys = |args: &[&str]| {
+        let mut command = oms(&env);
+        command.arg("keys").args(args);
+        let (output, stderr) = run_to_end(command);
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr,
+        )
+    };
+
+    let (ok, stdout, stderr) = keys(&[
+        "create",
+        "--name",
+        "shop front",
+        "--scopes",
+        "products:read,orders:write",
+        "--rate-limit-per-minute",
+        "50",
+    ]);
+    assert!(ok, "{stderr}");
+    let key = stdout.lines().last().unwrap().to_owned();
+    assert_eq!(stdout, format!("{key}\n"), "stdout is the key alone");
+    assert!(key.starts_with("oms_") && key.len() == 44, "{key}");
+    assert!(
+        stderr.contains(&key[..12]) && stderr.contains("shown this once"),
+        "{stderr}"
+    );
+
+    let (status, _, _) = send(&key, "GET", &format!("{base}/api/v1/products"), None);
+    assert_eq!(status, 200);
+    let response = agent()
+        .get(&format!("{base}/api/v1/products"))
+        .header("Authorization", &format!("Bearer {key}"))
+        .call()
+        .unwrap();
+    assert_eq!(
+        response.headers()["ratelimit-policy"],
+        "\"default\";q=50;w=60"
+    );
+    let (status, _, body) = send(&key, "GET", &format!("{base}/api/v1/users"), None);
+    assert_eq!((status, body["code"].as_str()), (403, Some("FORBIDDEN")));
+
+    let (ok, listed, stderr) = keys(&["list"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        listed.contains(&key[..12]) && listed.contains("shop front"),
+        "{listed}"
+    );
+    assert!(listed.contains("50/min"), "{listed}");
+    assert!(!listed.contains(&key), "{listed}");
+
+    let (ok, _, stderr) = keys(&["revoke", "1"]);
+    assert!(ok, "{stderr}");
+    let revoked = std::time::Instant::now();
+    while send(&key, "GET", &format!("{base}/api/v1/products"), None).0 != 401 {
+        assert!(
+            revoked.elapsed() < std::time::Duration::from_secs(2),
+            "the server still accepts a key revoked {:?} ago",
+            revoked.elapsed()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let (ok, _, stderr) = keys(&["create", "--name", "x", "--scopes", "orders:delete"]);
+    assert!(
+        !ok && stderr.contains("'orders:delete' is not a scope"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = keys(&["revoke", "99"]);
+    assert!(
+        !ok && stderr.contains("API key 99 does not exist"),
+        "{stderr}"
+    );
+    terminate(&child);
+    let output = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&key));
+}
+
+/// `AUTH=off` lets calls in without a key, and says so at every start.
+#[tokio::test]
+async fn with_auth_off_the_server_warns_and_asks_for_no_key() {
+    let db = oms_persistence::testing::TestDatabase::new().await;
+    let port = free_port();
+    let mut child = oms(&[
+        ("DB_NAME", db.name().to_owned()),
+        ("PORT", port.to_string()),
+        ("AUTH", "off".into()),
+    ])
+    .spawn()
+    .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_serving(&mut child, &base);
+    let response = agent().get(&format!("{base}/api/v1/users")).call().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers().get("ratelimit").is_none());
+    terminate(&child);
+    let output = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        logs.lines()
+            .any(|line| line.contains("WARN") && line.contains("AUTH=off")),
+        "{logs}"
+    );
 }

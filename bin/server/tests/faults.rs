@@ -18,8 +18,9 @@ struct Id {
     id: i64,
 }
 
-fn place_order(api: &str) -> (u16, Value) {
+fn place_order(key: &str, api: &str) -> (u16, Value) {
     let (status, _, body) = send(
+        key,
         "POST",
         &format!("{api}/orders"),
         Some(json!({"user_id": 1, "items": [{"product_id": 1, "quantity": 2}]})),
@@ -31,22 +32,24 @@ fn place_order(api: &str) -> (u16, Value) {
 async fn a_database_outage_is_answered_with_503_and_recovered_from_without_a_restart() {
     let cluster = Cluster::start_new("");
     let port = free_port();
-    let mut child = oms(&[
+    let env = [
         ("DB_PORT", cluster.port().to_string()),
         ("DB_NAME", "oms".into()),
         ("PORT", port.to_string()),
-    ])
-    .spawn()
-    .unwrap();
+    ];
+    let mut child = oms(&env).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let api = format!("{base}/api/v1");
     wait_until_serving(&mut child, &base);
+    let key = common::create_key(&env, "admin");
     send(
+        &key,
         "POST",
         &format!("{api}/users"),
         Some(json!({"email": "a@example.com", "full_name": "A"})),
     );
     send(
+        &key,
         "POST",
         &format!("{api}/products"),
         Some(json!({"name": "P", "price_cents": 150})),
@@ -54,7 +57,7 @@ async fn a_database_outage_is_answered_with_503_and_recovered_from_without_a_res
 
     let mut acknowledged = Vec::new();
     for _ in 0..5 {
-        let (status, order) = place_order(&api);
+        let (status, order) = place_order(&key, &api);
         assert_eq!(status, 201);
         acknowledged.push(order["order_id"].as_i64().unwrap());
     }
@@ -70,7 +73,7 @@ async fn a_database_outage_is_answered_with_503_and_recovered_from_without_a_res
         let started = Instant::now();
         let body = (method == "POST")
             .then(|| json!({"user_id": 1, "items": [{"product_id": 1, "quantity": 1}]}));
-        let (status, _, answer) = send(method, &path, body);
+        let (status, _, answer) = send(&key, method, &path, body);
         assert_eq!(
             (status, answer["code"].as_str()),
             (503, Some("SERVICE_UNAVAILABLE")),
@@ -82,13 +85,13 @@ async fn a_database_outage_is_answered_with_503_and_recovered_from_without_a_res
             started.elapsed()
         );
     }
-    assert_eq!(send("GET", &format!("{base}/health"), None).0, 200);
+    assert_eq!(send(&key, "GET", &format!("{base}/health"), None).0, 200);
     assert!(child.try_wait().unwrap().is_none(), "the service stays up");
 
     cluster.start();
     let back = Instant::now();
     loop {
-        let (status, order) = place_order(&api);
+        let (status, order) = place_order(&key, &api);
         if status == 201 {
             acknowledged.push(order["order_id"].as_i64().unwrap());
             break;
@@ -101,11 +104,11 @@ async fn a_database_outage_is_answered_with_503_and_recovered_from_without_a_res
         thread::sleep(Duration::from_millis(200));
     }
     for _ in 0..5 {
-        let (status, order) = place_order(&api);
+        let (status, order) = place_order(&key, &api);
         assert_eq!(status, 201, "{order}");
         acknowledged.push(order["order_id"].as_i64().unwrap());
     }
-    assert_eq!(send("GET", &format!("{base}/ready"), None).0, 200);
+    assert_eq!(send(&key, "GET", &format!("{base}/ready"), None).0, 200);
 
     let mut conn = connect_options("oms");
     conn.address = cluster.address("oms");
@@ -133,15 +136,20 @@ async fn a_database_outage_is_answered_with_503_and_recovered_from_without_a_res
 async fn sigterm_lets_requests_in_flight_finish_then_exits_cleanly() {
     let db = TestDatabase::new().await;
     let port = free_port();
-    let mut child = oms(&[
+    let env = [
         ("DB_NAME", db.name().to_owned()),
         ("PORT", port.to_string()),
         ("SHUTDOWN_GRACE_SECONDS", "20".into()),
-    ])
-    .spawn()
-    .unwrap();
+    ];
+    let mut child = oms(&env).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     wait_until_serving(&mut child, &base);
+    let key = common::create_key(&env, "products:read");
+    // Seen once, so the requests below find the key without the locked database.
+    assert_eq!(
+        send(&key, "GET", &format!("{base}/api/v1/products/1"), None).0,
+        404
+    );
 
     // Hold a lock the requests need, so they are still running at SIGTERM.
     let mut blocker = db.connect().await;
@@ -152,7 +160,8 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_cleanly() {
     let in_flight: Vec<_> = (0..3)
         .map(|_| {
             let url = format!("{base}/api/v1/products");
-            thread::spawn(move || send("GET", &url, None).0)
+            let key = key.clone();
+            thread::spawn(move || send(&key, "GET", &url, None).0)
         })
         .collect();
     thread::sleep(Duration::from_millis(500));
@@ -179,24 +188,30 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_cleanly() {
 async fn a_statement_past_the_statement_timeout_is_a_503_with_retry_after() {
     let db = TestDatabase::new().await;
     let port = free_port();
-    let mut child = oms(&[
+    let env = [
         ("DB_NAME", db.name().to_owned()),
         ("PORT", port.to_string()),
         ("DB_STATEMENT_TIMEOUT_MS", "200".into()),
         ("DB_WARM_CONNECTIONS", "0".into()),
-    ])
-    .spawn()
-    .unwrap();
+    ];
+    let mut child = oms(&env).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     wait_until_serving(&mut child, &base);
+    let key = common::create_key(&env, "orders:read");
+    let bearer = format!("Bearer {key}");
     let list = format!("{base}/api/v1/orders?status=paid");
+    assert_eq!(send(&key, "GET", &list, None).0, 200);
     let mut locker = db.connect().await;
     locker
         .batch_execute("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
         .await
         .unwrap();
 
-    let mut response = agent().get(&list).call().unwrap();
+    let mut response = agent()
+        .get(&list)
+        .header("Authorization", &bearer)
+        .call()
+        .unwrap();
     assert_eq!(response.status().as_u16(), 503);
     let retry_after: u32 = response.headers()["retry-after"]
         .to_str()
@@ -208,7 +223,11 @@ async fn a_statement_past_the_statement_timeout_is_a_503_with_retry_after() {
     assert_eq!(body["code"], "SERVICE_UNAVAILABLE", "{body}");
 
     locker.batch_execute("ROLLBACK").await.unwrap();
-    let response = agent().get(&list).call().unwrap();
+    let response = agent()
+        .get(&list)
+        .header("Authorization", &bearer)
+        .call()
+        .unwrap();
     assert_eq!(
         response.status().as_u16(),
         200,

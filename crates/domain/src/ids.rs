@@ -33,6 +33,9 @@ pub enum Order {}
 /// Marker for [`OrderItemId`].
 #[derive(Debug)]
 pub enum OrderItem {}
+/// Marker for [`ApiKeyId`].
+#[derive(Debug)]
+pub enum ApiKey {}
 
 /// Identifies a user.
 pub type UserId = Id<User>;
@@ -42,6 +45,8 @@ pub type ProductId = Id<Product>;
 pub type OrderId = Id<Order>;
 /// Identifies one line of an order.
 pub type OrderItemId = Id<OrderItem>;
+/// Identifies an API key (never the key itself).
+pub type ApiKeyId = Id<ApiKey>;
 
 impl<T> Id<T> {
     /// Wraps a value already known to be a valid id (read back from the database).

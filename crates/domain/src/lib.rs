@@ -2,7 +2,8 @@
 //!
 //! Everything here is pure: identifiers ([`ids`]), money in integer cents
 //! ([`money`]), the order life cycle ([`status`]), validated inputs
-//! ([`input`], [`quantity`], [`paging`], [`filter`]) and order pricing ([`order`]). The
+//! ([`input`], [`quantity`], [`paging`], [`filter`]), order pricing ([`order`]),
+//! and who may call the API ([`access`], [`usage`]). The
 //! persistence and HTTP crates build on these types; other Rust programs can
 //! reuse them without pulling in a database driver or a web framework.
 //!
@@ -19,6 +20,7 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeExample;
 
+pub mod access;
 pub mod changes;
 pub mod error;
 pub mod filter;
@@ -29,14 +31,17 @@ pub mod order;
 pub mod paging;
 pub mod quantity;
 pub mod status;
+pub mod usage;
 
+pub use access::{KeyDigest, KeyName, KeyToken, RateLimit, Scope, Scopes, UnknownScope};
 pub use changes::{NewProduct, NewUser, ProductChanges, UserChanges};
 pub use error::{InputError, InputErrorKind};
 pub use filter::{DateBound, DateRangeError, OrderFilter, RangeEnd};
-pub use ids::{Id, OrderId, OrderItemId, ProductId, UserId};
+pub use ids::{ApiKeyId, Id, OrderId, OrderItemId, ProductId, UserId};
 pub use input::{Email, FullName, ProductName};
 pub use money::{Cents, Overflow};
 pub use order::{LineRequest, NewOrder, OrderTotals, PricedLine, PricedOrder, PricingError};
 pub use paging::Paging;
 pub use quantity::Quantity;
 pub use status::{OrderStatus, StatusChange, TransitionError};
+pub use usage::{Grant, UsageWindow};

@@ -26,10 +26,18 @@ pub enum ErrorCode {
     ProductNotFound,
     /// 404: no such order.
     OrderNotFound,
+    /// 404: no such API key.
+    ApiKeyNotFound,
     /// 404: no such route.
     NotFound,
     /// 405: the route exists, the method does not.
     MethodNotAllowed,
+    /// 401: no API key, or one that is malformed, unknown or revoked.
+    Unauthenticated,
+    /// 403: the API key lacks the scope the call needs.
+    Forbidden,
+    /// 429: the API key has made all the requests its rate limit allows for now.
+    RateLimited,
     /// 409: the e-mail address belongs to another user.
     EmailTaken,
     /// 409: the order's life cycle forbids the change.
@@ -51,9 +59,14 @@ impl ErrorCode {
             Self::ValidationError | Self::InvalidStatus | Self::EmptyUpdate => {
                 StatusCode::BAD_REQUEST
             }
-            Self::UserNotFound | Self::ProductNotFound | Self::OrderNotFound | Self::NotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Self::UserNotFound
+            | Self::ProductNotFound
+            | Self::OrderNotFound
+            | Self::ApiKeyNotFound
+            | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::InvalidStatusTransition => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -79,6 +92,9 @@ pub struct ApiError {
     /// Seconds after which a retry may succeed, sent as `Retry-After`.
     #[serde(skip)]
     pub retry_after: Option<u32>,
+    /// The `WWW-Authenticate` challenge of a 401 or 403.
+    #[serde(skip)]
+    pub challenge: Option<String>,
 }
 
 impl ApiError {
@@ -89,6 +105,7 @@ impl ApiError {
             code,
             field: None,
             retry_after: None,
+            challenge: None,
         }
     }
 
@@ -103,6 +120,7 @@ impl ApiError {
             code,
             field: Some(field.into()),
             retry_after: None,
+            challenge: None,
         }
     }
 
@@ -151,6 +169,9 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds));
         }
+        if let Some(challenge) = &self.challenge {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge.as_str()));
+        }
         response.json(self)
     }
 }
@@ -167,6 +188,7 @@ impl From<InputError> for ApiError {
             code,
             field: error.field,
             retry_after: None,
+            challenge: None,
         }
     }
 }
@@ -212,7 +234,7 @@ impl From<StoreError> for ApiError {
                     RETRY_TIMED_OUT_SECONDS,
                 )
             }
-            StoreError::Corrupt(_) | StoreError::Database(_) => {
+            StoreError::Corrupt(_) | StoreError::NoRandomness(_) | StoreError::Database(_) => {
                 tracing::error!(error = %error_chain(&error), "request failed");
                 Self::internal()
             }
@@ -225,5 +247,6 @@ fn not_found(entity: Entity) -> ErrorCode {
         Entity::User => ErrorCode::UserNotFound,
         Entity::Product => ErrorCode::ProductNotFound,
         Entity::Order => ErrorCode::OrderNotFound,
+        Entity::ApiKey => ErrorCode::ApiKeyNotFound,
     }
 }

@@ -5,6 +5,8 @@
 //! [`app`] builds the whole application; the server binary and the tests both use
 //! it, so they serve exactly the same thing.
 
+pub mod access;
+pub mod api_keys;
 pub mod dates;
 pub mod docs;
 pub mod error;
@@ -31,6 +33,7 @@ use actix_web::middleware::{from_fn, Condition};
 use actix_web::web;
 use oms_persistence::Store;
 
+pub use access::Access;
 pub use error::{ApiError, ErrorCode};
 pub use metrics::Metrics;
 
@@ -46,6 +49,17 @@ pub struct ApiConfig {
     /// Origins allowed to call the API from a browser (CORS); none by default.
     pub cors_origins: Vec<String>,
 }
+
+/// Paths at the root that stay open whatever the prefix: health checks,
+/// metrics and the documentation.
+const OPEN_PATHS: &[&str] = &[
+    "/health",
+    "/ready",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+];
 
 impl ApiConfig {
     /// 64 KiB.
@@ -67,6 +81,24 @@ impl ApiConfig {
             cors_origins: Vec::new(),
         }
     }
+
+    /// The part of `path` under the API prefix (`/api/v1/users/7` → `/users/7`),
+    /// or `None` for a path outside the API: elsewhere, or one of the open
+    /// paths when the API is mounted at the root.
+    pub fn api_path<'a>(&self, path: &'a str) -> Option<&'a str> {
+        let rest = path.strip_prefix(self.prefix.as_str())?;
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return None;
+        }
+        let open = |open: &&str| {
+            rest.strip_prefix(open)
+                .is_some_and(|tail| tail.is_empty() || tail.starts_with('/'))
+        };
+        if self.prefix.is_empty() && OPEN_PATHS.iter().any(open) {
+            return None;
+        }
+        Some(rest)
+    }
 }
 
 /// The query parameters of every plain list.
@@ -78,6 +110,7 @@ pub fn app(
     store: Store,
     config: ApiConfig,
     metrics: Metrics,
+    access: Access,
 ) -> actix_web::App<
     impl ServiceFactory<
         ServiceRequest,
@@ -90,9 +123,11 @@ pub fn app(
     let prefix = config.prefix.clone();
     let cors = cors(&config.cors_origins);
     actix_web::App::new()
+        .wrap(from_fn(access::guard))
         .wrap(Condition::new(!config.cors_origins.is_empty(), cors))
         .wrap(from_fn(observe::observe))
         .app_data(web::Data::new(store))
+        .app_data(web::Data::new(access))
         .app_data(web::Data::new(openapi::Document::build(&config)))
         .app_data(web::Data::new(metrics))
         .app_data(web::Data::new(config))
@@ -103,14 +138,26 @@ pub fn app(
 }
 
 /// Cross-origin access for the configured origins: the API's methods, JSON
-/// bodies, and the `Location` and `X-Request-Id` headers readable by scripts.
+/// bodies and keys, and the `Location`, `X-Request-Id`, rate-limit and
+/// `Retry-After` headers readable by scripts.
 fn cors(origins: &[String]) -> Cors {
     origins
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST", "PATCH"])
-        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, observe::REQUEST_ID])
-        .expose_headers([header::LOCATION, observe::REQUEST_ID])
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::AUTHORIZATION,
+            observe::REQUEST_ID,
+        ])
+        .expose_headers([
+            header::LOCATION,
+            header::RETRY_AFTER,
+            observe::REQUEST_ID,
+            access::limits::RATE_LIMIT,
+            access::limits::RATE_LIMIT_POLICY,
+        ])
         .max_age(3600)
 }
 
@@ -124,7 +171,8 @@ fn documented_routes(
             paperclip::actix::web::scope(prefix)
                 .configure(users::routes)
                 .configure(products::routes)
-                .configure(orders::routes),
+                .configure(orders::routes)
+                .configure(api_keys::routes),
         );
         health::routes(cfg);
     }

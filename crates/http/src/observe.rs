@@ -3,7 +3,7 @@
 //! The request id comes from the client's `X-Request-Id` when it is a sensible
 //! token (1–128 characters of letters, digits and `-_.:`), otherwise a new UUID;
 //! it is echoed in the response and is a field of the span every log line of
-//! the request is written in.
+//! the request is written in, beside the id of the API key that made it.
 
 use std::time::Instant;
 
@@ -54,7 +54,12 @@ pub async fn observe(
     let method = req.method().clone();
     let metrics = req.app_data::<actix_web::web::Data<Metrics>>().cloned();
     req.extensions_mut().insert(id.clone());
-    let span = tracing::info_span!("request", request_id = %id.0);
+    // The access guard fills in the key's id once it knows it.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id.0,
+        api_key_id = tracing::field::Empty
+    );
     let mut response = next.call(req).instrument(span.clone()).await?;
 
     let elapsed = started.elapsed();

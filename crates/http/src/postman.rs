@@ -1,5 +1,7 @@
 //! A Postman collection (format v2.1) generated from the OpenAPI document: one
 //! folder per tag, one request per operation, filled with the document's examples.
+//! Every request authenticates with the collection's bearer token, the variable
+//! `apiKey`, except the open ones (the health checks).
 
 use serde_json::{json, Value};
 
@@ -37,17 +39,33 @@ pub fn collection(document: &Value, base_url: &str) -> Value {
             "version": document["info"]["version"],
             "schema": FORMAT,
         },
-        "variable": [{"key": "baseUrl", "value": base_url, "type": "string"}],
+        "auth": {"type": "bearer", "bearer": [{"key": "token", "value": "{{apiKey}}", "type": "string"}]},
+        "variable": [
+            {"key": "baseUrl", "value": base_url, "type": "string"},
+            {"key": "apiKey", "value": "", "type": "string", "description": "An API key (`oms keys create --name postman --scopes admin`)."},
+        ],
         "item": folders.into_iter().map(|(_, folder)| folder).collect::<Vec<_>>(),
     })
 }
 
+/// `orders` → `Orders`, `api-keys` → `API keys`.
 fn title_case(name: &str) -> String {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    let words: Vec<String> = name
+        .split('-')
+        .enumerate()
+        .map(|(place, word)| match (place, word) {
+            (_, "api") => "API".to_owned(),
+            (0, word) => {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }
+            (_, word) => word.to_owned(),
+        })
+        .collect();
+    words.join(" ")
 }
 
 fn request(path: &str, method: &str, operation: &Value) -> Value {
@@ -109,6 +127,9 @@ fn request(path: &str, method: &str, operation: &Value) -> Value {
     });
     if !query.is_empty() {
         request["url"]["query"] = query.into();
+    }
+    if operation["security"].as_array().is_some_and(Vec::is_empty) {
+        request["auth"] = json!({"type": "noauth"});
     }
     if !variables.is_empty() {
         request["url"]["variable"] = variables.into();

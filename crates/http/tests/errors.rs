@@ -121,19 +121,26 @@ async fn the_prefix_is_configurable() {
 #[actix_web::test]
 async fn an_unreachable_database_is_a_quick_503() {
     let store = common::unreachable_store(Duration::from_secs(2));
+    let access = oms_http::Access::new(store.clone(), oms_domain::RateLimit::UNLIMITED);
     let service = test::init_service(app(
         store,
         ApiConfig::new("/api/v1"),
         oms_http::Metrics::new(),
+        access,
     ))
     .await;
     let started = Instant::now();
+    // A key that cannot be looked up is not refused as invalid: the outage is said.
+    let key = format!("Bearer oms_{}", "k".repeat(40));
     for uri in [
         "/api/v1/users",
         "/api/v1/orders?status=paid",
         "/api/v1/products/1",
     ] {
-        let response = test::call_service(&service, TestRequest::get().uri(uri).to_request()).await;
+        let request = TestRequest::get()
+            .uri(uri)
+            .insert_header(("authorization", key.as_str()));
+        let response = test::call_service(&service, request.to_request()).await;
         assert_eq!(response.status().as_u16(), 503, "{uri}");
         let body: serde_json::Value = test::read_body_json(response).await;
         assert_eq!(body["code"], "SERVICE_UNAVAILABLE");

@@ -25,7 +25,14 @@ async fn health_and_readiness_answer_at_the_root() {
 #[actix_web::test]
 async fn without_a_database_the_service_is_alive_but_not_ready() {
     let store = common::unreachable_store(Duration::from_secs(1));
-    let service = test::init_service(app(store, ApiConfig::new("/api/v1"), Metrics::new())).await;
+    let access = oms_http::Access::new(store.clone(), oms_domain::RateLimit::UNLIMITED);
+    let service = test::init_service(app(
+        store,
+        ApiConfig::new("/api/v1"),
+        Metrics::new(),
+        access,
+    ))
+    .await;
     let health = test::call_service(&service, TestRequest::get().uri("/health").to_request()).await;
     assert_eq!(health.status().as_u16(), 200);
     let ready = test::call_service(&service, TestRequest::get().uri("/ready").to_request()).await;

@@ -28,9 +28,18 @@ fn the_committed_postman_collection_is_current() {
         .collect();
     assert_eq!(
         folders,
-        [("Orders", 4), ("Products", 4), ("Users", 4), ("Health", 2)]
+        [
+            ("Orders", 4),
+            ("Products", 4),
+            ("Users", 4),
+            ("API keys", 4),
+            ("Health", 2)
+        ]
     );
     assert_eq!(collection["variable"][0]["key"], "baseUrl");
+    assert_eq!(collection["variable"][1]["key"], "apiKey");
+    assert_eq!(collection["auth"]["type"], "bearer");
+    assert_eq!(collection["auth"]["bearer"][0]["value"], "{{apiKey}}");
     for folder in collection["item"].as_array().unwrap() {
         for request in folder["item"].as_array().unwrap() {
             let raw = request["request"]["url"]["raw"].as_str().unwrap();
@@ -41,8 +50,13 @@ fn the_committed_postman_collection_is_current() {
             let method = request["request"]["method"].as_str().unwrap();
             assert_eq!(
                 request["request"]["body"].is_object(),
-                method != "GET",
+                matches!(method, "POST" | "PATCH"),
                 "{method} {raw}"
+            );
+            assert_eq!(
+                request["request"]["auth"]["type"] == "noauth",
+                folder["name"] == "Health",
+                "{method} {raw}: only the health checks are open"
             );
         }
     }

@@ -12,6 +12,8 @@ pub enum Entity {
     Product,
     /// A row of `orders`.
     Order,
+    /// A row of `api_keys`.
+    ApiKey,
 }
 
 /// Why a storage operation failed.
@@ -57,6 +59,9 @@ pub enum StoreError {
     /// A stored value breaks a rule the database should have enforced.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The operating system's random source failed (keys cannot be made).
+    #[error("the system's random source failed")]
+    NoRandomness(#[source] getrandom::Error),
     /// Any other database failure.
     #[error("database error")]
     Database(#[source] DieselError),
@@ -67,6 +72,7 @@ fn describe_missing(entity: Entity, ids: &[i64]) -> String {
         Entity::User => "user",
         Entity::Product => "product",
         Entity::Order => "order",
+        Entity::ApiKey => "API key",
     };
     match ids {
         [] => format!("the {name} does not exist"),

@@ -6,6 +6,8 @@
 //! * [`pool`]: the connection pool and its per-connection settings.
 //! * [`users`], [`products`], [`orders`]: queries and transactions; each takes a
 //!   connection so it can be composed inside a caller's transaction.
+//! * [`keys`]: API keys, and the request window each key shares between
+//!   servers.
 //! * [`product_cache`]: products kept in memory, forgotten when PostgreSQL notifies
 //!   that they changed.
 //! * [`warm`]: reading the indexes requests use into the caches, and telling when
@@ -15,6 +17,7 @@
 
 pub mod address;
 pub mod error;
+pub mod keys;
 pub mod models;
 pub mod orders;
 mod placer;
@@ -36,6 +39,7 @@ pub mod warm;
 pub use address::{AddressError, DatabaseAddress};
 pub use diesel_async::AsyncPgConnection;
 pub use error::{Entity, StoreError};
+pub use keys::{ApiKey, NewApiKey};
 pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};
 pub use pool::{ConnectOptions, Pool, PoolOptions};
 pub use product_cache::ProductCache;

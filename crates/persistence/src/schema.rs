@@ -1,6 +1,29 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_key_usage (api_key_id) {
+        api_key_id -> Int8,
+        revision -> Int8,
+        newest_second -> Int8,
+        counts -> Array<Nullable<Int4>>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Int8,
+        name -> Text,
+        prefix -> Text,
+        key_digest -> Bytea,
+        scopes -> Array<Nullable<Text>>,
+        rate_limit_per_minute -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     order_day_totals (status, day) {
         status -> Text,
         day -> Date,
@@ -61,11 +84,14 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_key_usage -> api_keys (api_key_id));
 diesel::joinable!(order_items -> orders (order_id));
 diesel::joinable!(order_items -> products (product_id));
 diesel::joinable!(orders -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_key_usage,
+    api_keys,
     order_day_totals,
     order_day_totals_pending,
     order_items,

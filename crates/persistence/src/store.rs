@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use oms_domain::{
-    NewOrder, NewProduct, NewUser, OrderFilter, OrderId, OrderStatus, Paging, ProductChanges,
-    ProductId, UserChanges, UserId,
+    ApiKeyId, Grant, KeyToken, NewOrder, NewProduct, NewUser, OrderFilter, OrderId, OrderStatus,
+    Paging, ProductChanges, ProductId, UserChanges, UserId,
 };
 
+use crate::keys::{self, ApiKey, NewApiKey};
 use crate::models::{OrderDetails, OrderPage, Page, Product, User};
 use crate::placer::Placer;
 use crate::{orders, products, users, warm, Pool, ProductCache, StoreError};
@@ -231,6 +233,61 @@ impl Store {
     /// See [`orders::vacuum_day_totals_pending`].
     pub async fn vacuum_day_totals_pending(&self) -> Result<(), StoreError> {
         self.with_conn(async |conn| orders::vacuum_day_totals_pending(conn).await)
+            .await
+    }
+
+    /// See [`keys::create`].
+    pub async fn create_key(&self, key: &NewApiKey) -> Result<(ApiKey, KeyToken), StoreError> {
+        self.with_conn(async |conn| keys::create(conn, key).await)
+            .await
+    }
+
+    /// See [`keys::list`].
+    pub async fn list_keys(&self, paging: Paging) -> Result<Page<ApiKey>, StoreError> {
+        self.with_conn(async |conn| keys::list(conn, paging).await)
+            .await
+    }
+
+    /// See [`keys::get`].
+    pub async fn get_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError> {
+        self.with_conn(async |conn| keys::get(conn, id).await).await
+    }
+
+    /// See [`keys::revoke`].
+    pub async fn revoke_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError> {
+        self.with_conn(async |conn| keys::revoke(conn, id).await)
+            .await
+    }
+
+    /// See [`keys::find`].
+    pub async fn find_key(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.with_conn(async |conn| keys::find(conn, prefix).await)
+            .await
+    }
+
+    /// See [`keys::revoked_within`].
+    pub async fn keys_revoked_within(&self, seconds: i32) -> Result<Vec<ApiKeyId>, StoreError> {
+        self.with_conn(async |conn| keys::revoked_within(conn, seconds).await)
+            .await
+    }
+
+    /// See [`keys::record_last_use`].
+    pub async fn record_key_use(
+        &self,
+        uses: &[(ApiKeyId, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        self.with_conn(async |conn| keys::record_last_use(conn, uses).await)
+            .await
+    }
+
+    /// See [`keys::take_requests`].
+    pub async fn take_requests(
+        &self,
+        id: ApiKeyId,
+        wanted: u32,
+        quota: u32,
+    ) -> Result<Grant, StoreError> {
+        self.with_conn(async |conn| keys::take_requests(conn, id, wanted, quota).await)
             .await
     }
 

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use oms_domain::RateLimit;
 use oms_persistence::{ConnectOptions, DatabaseAddress, PoolOptions, SslMode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -52,6 +53,10 @@ pub struct Settings {
     request_timeout_ms: u64,
     /// Comma-separated origins allowed by CORS.
     cors_allowed_origins: String,
+    /// `on` or `off`: whether API calls need a key.
+    auth: String,
+    /// Requests per minute of keys without a limit of their own; 0 is unlimited.
+    rate_limit_per_minute: i64,
     /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
     /// HTTP worker threads; 0 means one per CPU core.
@@ -105,7 +110,28 @@ impl Settings {
             bail!("invalid configuration: MAX_BODY_BYTES must be at least 1");
         }
         self.address()?;
+        self.auth()?;
+        self.default_rate_limit()?;
         Ok(())
+    }
+
+    /// `AUTH`: whether API calls need a key.
+    pub fn auth(&self) -> anyhow::Result<bool> {
+        match self.auth.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "1" => Ok(true),
+            "off" | "false" | "0" => Ok(false),
+            other => bail!("invalid configuration: AUTH must be on or off (got '{other}')"),
+        }
+    }
+
+    /// `RATE_LIMIT_PER_MINUTE`: the limit of keys without one of their own.
+    pub fn default_rate_limit(&self) -> anyhow::Result<RateLimit> {
+        RateLimit::per_minute(self.rate_limit_per_minute).map_err(|error| {
+            anyhow::anyhow!(
+                "invalid configuration: RATE_LIMIT_PER_MINUTE {}",
+                error.message
+            )
+        })
     }
 
     /// The effective log level: `LOG_LEVEL`, lowered to debug when `DEBUG` is on.
@@ -202,6 +228,15 @@ impl Settings {
     pub fn worker_pool_options(&self) -> PoolOptions {
         PoolOptions {
             max_size: self.db_pool_size().div_ceil(self.http_workers()).max(1),
+            wait_timeout: Duration::from_millis(self.db_pool_timeout_ms),
+        }
+    }
+
+    /// The pool of the key checks: keys are read once per server, rate-limit
+    /// windows a few times a second per busy key.
+    pub fn access_pool_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_size: 2,
             wait_timeout: Duration::from_millis(self.db_pool_timeout_ms),
         }
     }

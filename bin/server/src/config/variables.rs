@@ -4,9 +4,9 @@
 /// The commands a setting matters to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Used {
-    /// Where the database is: `serve`, `migrate`, `seed`.
+    /// Where the database is: `serve`, `migrate`, `seed`, `keys`.
     Database,
-    /// Logging: `serve`, `migrate`, `seed`.
+    /// Logging: `serve`, `migrate`, `seed`, `keys`.
     Logging,
     /// The API's path prefix: `serve`, `openapi`, `postman`.
     Prefix,
@@ -20,7 +20,9 @@ impl Used {
     /// Whether the command named `command` reads settings of this kind.
     pub fn by(self, command: &str) -> bool {
         match self {
-            Self::Database | Self::Logging => matches!(command, "serve" | "migrate" | "seed"),
+            Self::Database | Self::Logging => {
+                matches!(command, "serve" | "migrate" | "seed" | "keys")
+            }
             Self::Prefix => matches!(command, "serve" | "openapi" | "postman"),
             Self::Address => matches!(command, "serve" | "postman"),
             Self::Serving => command == "serve",
@@ -167,6 +169,20 @@ pub const VARIABLES: &[Variable] = &[
         "",
         Used::Serving,
         "Comma-separated origins browsers may call the API from",
+    ),
+    var(
+        "AUTH",
+        "auth",
+        "on",
+        Used::Serving,
+        "on: every API call needs an API key; off (local work only) lets anyone in",
+    ),
+    var(
+        "RATE_LIMIT_PER_MINUTE",
+        "rate-limit-per-minute",
+        "600",
+        Used::Serving,
+        "Requests per minute of a key that has no limit of its own; 0 means unlimited",
     ),
     var(
         "SHUTDOWN_GRACE_SECONDS",

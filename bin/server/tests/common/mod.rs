@@ -74,12 +74,47 @@ pub fn wait_until_serving(child: &mut Child, base: &str) {
     panic!("oms did not start serving within a minute");
 }
 
-pub fn send(method: &str, url: &str, body: Option<Value>) -> (u16, Option<String>, Value) {
+/// Creates an unlimited key with `scopes` by `oms keys create`, on the
+/// database `env` names, and returns it.
+pub fn create_key(env: &[(&str, String)], scopes: &str) -> String {
+    let mut command = oms(env);
+    command.args([
+        "keys",
+        "create",
+        "--name",
+        "binary tests",
+        "--scopes",
+        scopes,
+        "--rate-limit-per-minute",
+        "0",
+    ]);
+    let (output, stderr) = run_to_end(command);
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(stdout.lines().count(), 1, "the key alone: {stdout}");
+    stdout.trim().to_owned()
+}
+
+/// Sends a request with `key` as its bearer token.
+pub fn send(
+    key: &str,
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+) -> (u16, Option<String>, Value) {
     let agent = agent();
+    let bearer = format!("Bearer {key}");
     let response = match (method, body) {
-        ("GET", _) => agent.get(url).call(),
-        ("POST", Some(body)) => agent.post(url).send_json(body),
-        ("PATCH", Some(body)) => agent.patch(url).send_json(body),
+        ("GET", _) => agent.get(url).header("Authorization", &bearer).call(),
+        ("POST", Some(body)) => agent
+            .post(url)
+            .header("Authorization", &bearer)
+            .send_json(body),
+        ("PATCH", Some(body)) => agent
+            .patch(url)
+            .header("Authorization", &bearer)
+            .send_json(body),
+        ("DELETE", _) => agent.delete(url).header("Authorization", &bearer).call(),
         _ => unreachable!(),
     }
     .unwrap();

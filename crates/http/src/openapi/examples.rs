@@ -172,3 +172,56 @@ pub fn internal() -> Value {
         None,
     )
 }
+pub fn api_key() -> Value {
+    json!({
+        "id": 1, "name": "checkout service", "prefix": "oms_3fK9a2Lq",
+        "scopes": ["orders:write", "products:read", "users:read"],
+        "rate_limit_per_minute": null, "created_at": "2024-01-10T08:00:00Z",
+        "last_used_at": "2024-01-16T10:30:00Z", "revoked_at": null
+    })
+}
+pub fn api_key_list() -> Value {
+    json!({"api_keys": [api_key()], "total": 1, "limit": 20, "offset": 0})
+}
+pub fn new_api_key() -> Value {
+    json!({
+        "id": 1, "name": "checkout service", "prefix": "oms_3fK9a2Lq",
+        "scopes": ["orders:write", "products:read", "users:read"],
+        "rate_limit_per_minute": null, "created_at": "2024-01-10T08:00:00Z",
+        "last_used_at": null, "key": "oms_3fK9a2LqVw8e1RbT0yNc5uXh7JmPzQdK4sGiLo6A"
+    })
+}
+pub fn create_api_key() -> Value {
+    json!({"name": "checkout service", "scopes": ["orders:write", "products:read", "users:read"]})
+}
+pub fn bad_scope() -> Value {
+    error(
+        "VALIDATION_ERROR",
+        "scopes has an unknown scope: 'orders:delete' is not a scope; scopes are users:read, users:write, products:read, products:write, orders:read, orders:write, webhooks:manage, admin",
+        Some("scopes"),
+    )
+}
+pub fn api_key_not_found() -> Value {
+    error("API_KEY_NOT_FOUND", "API key 42 does not exist", None)
+}
+pub fn unauthenticated() -> Value {
+    error(
+        "UNAUTHENTICATED",
+        "this call needs an API key, sent as 'Authorization: Bearer <key>'",
+        None,
+    )
+}
+pub fn forbidden() -> Value {
+    error(
+        "FORBIDDEN",
+        "this API key lacks the scope 'orders:write' that POST /api/v1/orders needs",
+        None,
+    )
+}
+pub fn rate_limited() -> Value {
+    error(
+        "RATE_LIMITED",
+        "this API key may make 600 requests per minute; retry in 12 s",
+        None,
+    )
+}

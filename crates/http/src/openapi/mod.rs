@@ -21,8 +21,13 @@ mod examples;
 mod operations;
 mod schemas;
 
-use operations::complete_operation;
+use operations::{complete_operation, Route, SECURITY_SCHEME};
 use schemas::complete_schemas;
+
+const SECURITY_DESCRIPTION: &str = "An API key, sent as `Authorization: Bearer <key>` on every call under the API prefix. \
+Make the first one with `oms keys create --name NAME --scopes admin`, then more through `POST /api-keys`. \
+Each operation names the scope it needs: `:write` includes `:read`, and `admin` includes every scope. \
+Each key may make `rate_limit_per_minute` requests in any minute (the server's default when it has none of its own).";
 
 /// The finished document, built once when the app is built.
 #[derive(Debug, Clone)]
@@ -64,11 +69,20 @@ impl Document {
             {"name": "orders", "description": "Place orders, follow their life cycle, and list them with filters and totals."},
             {"name": "products", "description": "The product catalogue and its current prices."},
             {"name": "users", "description": "The users who place orders."},
+            {"name": "api-keys", "description": "The keys that call the API, with their scopes and rate limits (scope `admin`)."},
             {"name": "health", "description": "Liveness and readiness, at the root (outside the API prefix)."},
         ]);
         join_doc_comment_lines(&mut doc);
         complete_schemas(&mut doc);
-        let prefix = config.prefix.clone();
+        doc["servers"] =
+            json!([{"url": "/", "description": "The server that serves this document."}]);
+        doc["components"]["securitySchemes"] = json!({SECURITY_SCHEME: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "oms_ followed by 40 letters and digits",
+            "description": SECURITY_DESCRIPTION,
+        }});
+        doc["security"] = json!([{SECURITY_SCHEME: []}]);
         let paths = doc["paths"]
             .as_object_mut()
             .expect("the generated document has paths");
@@ -79,7 +93,12 @@ impl Document {
                     .as_str()
                     .unwrap_or_else(|| panic!("{method} {path} has no operationId"))
                     .to_owned();
-                complete_operation(operation, &id, &prefix);
+                let route = Route {
+                    method,
+                    path,
+                    config,
+                };
+                complete_operation(operation, &id, &route);
             }
         }
         Self(doc)

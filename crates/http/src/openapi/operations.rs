@@ -3,9 +3,11 @@
 
 use serde_json::{json, Value};
 
-use oms_domain::Paging;
+use oms_domain::{Paging, Scope};
 
 use super::{examples, statuses};
+use crate::access::scopes;
+use crate::ApiConfig;
 
 /// An error response of an operation: status, when it happens, an example body.
 type ErrorDoc = (u16, &'static str, fn() -> Value);
@@ -15,7 +17,8 @@ struct OperationDoc {
     path_parameter: Option<(&'static str, &'static str)>,
     query: &'static [&'static str],
     request_example: Option<fn() -> Value>,
-    success_example: fn() -> Value,
+    /// `None` for an operation that answers 204 with no body.
+    success_example: Option<fn() -> Value>,
     errors: &'static [ErrorDoc],
 }
 
@@ -26,6 +29,8 @@ fn operation_doc(id: &str) -> OperationDoc {
         Some(("product_id", "The product's id: a positive integer."));
     const ORDER_ID: Option<(&str, &str)> =
         Some(("order_id", "The order's id: a positive integer."));
+    const API_KEY_ID: Option<(&str, &str)> =
+        Some(("api_key_id", "The API key's id: a positive integer."));
     const BAD_PAGING: ErrorDoc = (
         400,
         "A paging parameter is out of range, not a number, or unknown.",
@@ -44,25 +49,39 @@ fn operation_doc(id: &str) -> OperationDoc {
         ex::not_json,
     );
     match id {
-        "listUsers" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: ex::user_list, errors: &[BAD_PAGING] },
-        "getUser" => OperationDoc { path_parameter: USER_ID, query: &[], request_example: None, success_example: ex::user, errors: &[BAD_ID, (404, "No user has this id.", ex::user_not_found)] },
-        "createUser" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_user), success_example: ex::user, errors: &[BAD_BODY, (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
-        "updateUser" => OperationDoc { path_parameter: USER_ID, query: &[], request_example: Some(ex::update_user), success_example: ex::user, errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No user has this id.", ex::user_not_found), (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
-        "listProducts" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: ex::product_list, errors: &[BAD_PAGING] },
-        "getProduct" => OperationDoc { path_parameter: PRODUCT_ID, query: &[], request_example: None, success_example: ex::product, errors: &[BAD_ID, (404, "No product has this id.", ex::product_not_found)] },
-        "createProduct" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_product), success_example: ex::product, errors: &[BAD_BODY, TOO_LARGE, NOT_JSON] },
-        "updateProduct" => OperationDoc { path_parameter: PRODUCT_ID, query: &[], request_example: Some(ex::update_product), success_example: ex::product, errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No product has this id.", ex::product_not_found), TOO_LARGE, NOT_JSON] },
-        "listOrders" => OperationDoc { path_parameter: None, query: crate::orders::LIST_PARAMS, request_example: None, success_example: ex::order_list, errors: &[(400, "A filter or paging parameter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
-        "getOrder" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: None, success_example: ex::order, errors: &[BAD_ID, (404, "No order has this id.", ex::order_not_found)] },
-        "createOrder" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_order), success_example: ex::order, errors: &[(400, "The body is malformed or breaks a rule (1–100 lines, quantities 1–1,000,000, a total that fits in 64 bits); `INVALID_STATUS` for an unknown status.", ex::bad_quantity), (404, "The user (`USER_NOT_FOUND`) or a product (`PRODUCT_NOT_FOUND`) does not exist; nothing is written.", ex::product_missing), TOO_LARGE, NOT_JSON] },
-        "health" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: ex::health, errors: &[] },
-        "ready" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: ex::ready, errors: &[] },
-        "updateOrderStatus" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: Some(ex::update_order), success_example: ex::paid_order, errors: &[(400, "The body is malformed, or `status` is not one of the four states (`INVALID_STATUS`).", ex::invalid_status), (404, "No order has this id.", ex::order_not_found), (409, "The order's life cycle forbids the change; `detail` names both states.", ex::transition), TOO_LARGE, NOT_JSON] },
+        "listUsers" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::user_list), errors: &[BAD_PAGING] },
+        "getUser" => OperationDoc { path_parameter: USER_ID, query: &[], request_example: None, success_example: Some(ex::user), errors: &[BAD_ID, (404, "No user has this id.", ex::user_not_found)] },
+        "createUser" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_user), success_example: Some(ex::user), errors: &[BAD_BODY, (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
+        "updateUser" => OperationDoc { path_parameter: USER_ID, query: &[], request_example: Some(ex::update_user), success_example: Some(ex::user), errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No user has this id.", ex::user_not_found), (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
+        "listProducts" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::product_list), errors: &[BAD_PAGING] },
+        "getProduct" => OperationDoc { path_parameter: PRODUCT_ID, query: &[], request_example: None, success_example: Some(ex::product), errors: &[BAD_ID, (404, "No product has this id.", ex::product_not_found)] },
+        "createProduct" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_product), success_example: Some(ex::product), errors: &[BAD_BODY, TOO_LARGE, NOT_JSON] },
+        "updateProduct" => OperationDoc { path_parameter: PRODUCT_ID, query: &[], request_example: Some(ex::update_product), success_example: Some(ex::product), errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No product has this id.", ex::product_not_found), TOO_LARGE, NOT_JSON] },
+        "listOrders" => OperationDoc { path_parameter: None, query: crate::orders::LIST_PARAMS, request_example: None, success_example: Some(ex::order_list), errors: &[(400, "A filter or paging parameter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
+        "getOrder" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: None, success_example: Some(ex::order), errors: &[BAD_ID, (404, "No order has this id.", ex::order_not_found)] },
+        "createOrder" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_order), success_example: Some(ex::order), errors: &[(400, "The body is malformed or breaks a rule (1–100 lines, quantities 1–1,000,000, a total that fits in 64 bits); `INVALID_STATUS` for an unknown status.", ex::bad_quantity), (404, "The user (`USER_NOT_FOUND`) or a product (`PRODUCT_NOT_FOUND`) does not exist; nothing is written.", ex::product_missing), TOO_LARGE, NOT_JSON] },
+        "health" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: Some(ex::health), errors: &[] },
+        "ready" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: Some(ex::ready), errors: &[] },
+        "updateOrderStatus" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: Some(ex::update_order), success_example: Some(ex::paid_order), errors: &[(400, "The body is malformed, or `status` is not one of the four states (`INVALID_STATUS`).", ex::invalid_status), (404, "No order has this id.", ex::order_not_found), (409, "The order's life cycle forbids the change; `detail` names both states.", ex::transition), TOO_LARGE, NOT_JSON] },
+        "listApiKeys" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::api_key_list), errors: &[BAD_PAGING] },
+        "getApiKey" => OperationDoc { path_parameter: API_KEY_ID, query: &[], request_example: None, success_example: Some(ex::api_key), errors: &[BAD_ID, (404, "No API key has this id.", ex::api_key_not_found)] },
+        "createApiKey" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_api_key), success_example: Some(ex::new_api_key), errors: &[(400, "The body is malformed, names an unknown scope or none, or a rate limit out of range.", ex::bad_scope), TOO_LARGE, NOT_JSON] },
+        "revokeApiKey" => OperationDoc { path_parameter: API_KEY_ID, query: &[], request_example: None, success_example: None, errors: &[BAD_ID, (404, "No API key has this id.", ex::api_key_not_found)] },
         other => panic!("operation {other} has no documentation in openapi.rs"),
     }
 }
 
-pub(super) fn complete_operation(operation: &mut Value, id: &str, prefix: &str) {
+/// Where an operation is served, and the API it belongs to.
+pub(super) struct Route<'a> {
+    /// `get`, `post`, … as in the document.
+    pub method: &'a str,
+    /// The path as in the document (prefix included).
+    pub path: &'a str,
+    /// The API's settings.
+    pub config: &'a ApiConfig,
+}
+
+pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<'_>) {
     let doc = operation_doc(id);
     let parameters = operation
         .as_object_mut()
@@ -93,21 +112,77 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, prefix: &str) 
     if let Some(example) = doc.request_example {
         operation["requestBody"]["content"]["application/json"]["example"] = example();
     }
+    let access = route_access(route);
+    if let Some(access) = &access {
+        operation["security"] = json!([{SECURITY_SCHEME: []}]);
+        if let Some(scope) = access.scope {
+            operation["x-required-scope"] = scope.as_str().into();
+            let description = operation["description"].as_str().unwrap_or_default();
+            operation["description"] = format!(
+                "{description}\n\nNeeds an API key with the scope `{scope}`{}.",
+                if scope == Scope::Admin {
+                    ""
+                } else {
+                    " (or one that includes it)"
+                }
+            )
+            .trim_start()
+            .into();
+        }
+    } else {
+        operation["security"] = json!([]);
+    }
     let responses = operation["responses"]
         .as_object_mut()
         .unwrap_or_else(|| panic!("{id} has no responses"));
-    let (status, success) = responses
-        .iter_mut()
-        .find(|(status, _)| status.starts_with('2'))
-        .unwrap_or_else(|| panic!("{id} has no success response"));
-    success["content"]["application/json"]["example"] = (doc.success_example)();
-    if status == "201" {
-        let collection = id.trim_start_matches("create").to_ascii_lowercase();
-        success["headers"]["Location"] = json!({
-            "description": "The URL of the new resource.",
-            "schema": {"type": "string", "example": format!("{prefix}/{collection}s/1")},
-        });
+    let success_status = responses
+        .keys()
+        .find(|status| status.starts_with('2'))
+        .cloned();
+    match (doc.success_example, success_status) {
+        (Some(example), Some(status)) => {
+            let success = &mut responses[&status];
+            success["content"]["application/json"]["example"] = example();
+            if status == "201" {
+                success["headers"]["Location"] = json!({
+                    "description": "The URL of the new resource.",
+                    "schema": {"type": "string", "example": format!("{}/1", route.path)},
+                });
+            }
+        }
+        (Some(_), None) => panic!("{id} has no success response"),
+        (None, status) => {
+            if let Some(status) = status {
+                responses.remove(&status);
+            }
+            responses.insert("204".into(), json!({"description": "Done; no content."}));
+        }
     }
+    if access.as_ref().is_some_and(|access| access.limited) {
+        for (status, response) in responses.iter_mut() {
+            if status.starts_with('2') {
+                response["headers"]["RateLimit-Policy"] = rate_limit_policy_header();
+                response["headers"]["RateLimit"] = rate_limit_header();
+            }
+        }
+    }
+    let guarded: [ErrorDoc; 3] = [
+        (
+            401,
+            "No API key, or one that is malformed, unknown or revoked (`UNAUTHENTICATED`); nothing was read or done.",
+            examples::unauthenticated,
+        ),
+        (
+            403,
+            "The API key lacks the scope this call needs (`FORBIDDEN`; `detail` names it); nothing was read or done.",
+            examples::forbidden,
+        ),
+        (
+            429,
+            "The API key has made all the requests its rate limit allows for now (`RATE_LIMITED`); nothing was done. Retry after `Retry-After` seconds.",
+            examples::rate_limited,
+        ),
+    ];
     let always: [ErrorDoc; 2] = [
         (
             503,
@@ -120,7 +195,8 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, prefix: &str) 
             examples::internal,
         ),
     ];
-    for (status, description, example) in doc.errors.iter().chain(always.iter()) {
+    let guarded: &[ErrorDoc] = if access.is_some() { &guarded } else { &[] };
+    for (status, description, example) in doc.errors.iter().chain(guarded).chain(always.iter()) {
         let mut response = json!({
             "description": description,
             "content": {"application/json": {
@@ -128,14 +204,64 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, prefix: &str) 
                 "example": example(),
             }},
         });
-        if *status == 503 {
+        if *status == 503 || *status == 429 {
             response["headers"]["Retry-After"] = json!({
                 "description": "Seconds to wait before retrying.",
                 "schema": {"type": "integer", "minimum": 1, "example": 2},
             });
         }
+        if *status == 401 || *status == 403 {
+            response["headers"]["WWW-Authenticate"] = json!({
+                "description": "The Bearer challenge (RFC 6750): `Bearer realm=\"oms\"`, with `error` and, on a 403, the `scope` needed.",
+                "schema": {"type": "string", "example": "Bearer realm=\"oms\""},
+            });
+        }
+        if *status == 429 {
+            response["headers"]["RateLimit-Policy"] = rate_limit_policy_header();
+            response["headers"]["RateLimit"] = rate_limit_header();
+        }
         responses.insert(status.to_string(), response);
     }
+}
+
+/// The name of the bearer scheme in `components.securitySchemes`.
+pub(super) const SECURITY_SCHEME: &str = "apiKey";
+
+/// What an operation of the API needs from the caller.
+struct RouteAccess {
+    /// The scope its key needs, if any.
+    scope: Option<Scope>,
+    /// Whether its answers carry the rate-limit fields.
+    limited: bool,
+}
+
+/// `None` for the open operations (health checks), else what the access guard
+/// asks of a call.
+fn route_access(route: &Route<'_>) -> Option<RouteAccess> {
+    let under_api = route.config.api_path(route.path)?;
+    let method = route
+        .method
+        .to_ascii_uppercase()
+        .parse::<actix_web::http::Method>()
+        .unwrap_or_else(|_| panic!("{} is not an HTTP method", route.method));
+    Some(RouteAccess {
+        scope: scopes::required(&method, under_api),
+        limited: true,
+    })
+}
+
+fn rate_limit_policy_header() -> Value {
+    json!({
+        "description": "The key's quota: `q` requests in any `w` seconds (draft-ietf-httpapi-ratelimit-headers-10). Absent for unlimited keys.",
+        "schema": {"type": "string", "example": "\"default\";q=600;w=60"},
+    })
+}
+
+fn rate_limit_header() -> Value {
+    json!({
+        "description": "Requests left (`r`) and seconds until one more is allowed (`t`). Absent for unlimited keys.",
+        "schema": {"type": "string", "example": "\"default\";r=599;t=0"},
+    })
 }
 
 fn query_parameter(name: &str) -> Value {

@@ -29,6 +29,10 @@ const HOISTED: &[(&str, &str)] = &[
         "/components/schemas/CreateOrder/properties/items/items",
         "CreateLine",
     ),
+    (
+        "/components/schemas/ApiKeyList/properties/api_keys/items",
+        "ApiKeyJson",
+    ),
 ];
 
 /// Request bodies refuse fields they do not define.
@@ -37,6 +41,7 @@ const REQUEST_SCHEMAS: &[&str] = &[
     "UpdateUser",
     "CreateProduct",
     "UpdateProduct",
+    "CreateApiKey",
     "CreateOrder",
     "CreateLine",
     "UpdateOrder",
@@ -157,6 +162,7 @@ pub(super) fn complete_schemas(doc: &mut Value) {
         &format!("{schemas}/OrderJson/properties/updated_at"),
         json!({"nullable": true}),
     );
+    complete_key_schemas(doc);
     extend(
         doc,
         &format!("{schemas}/ApiError"),
@@ -176,5 +182,58 @@ pub(super) fn complete_schemas(doc: &mut Value) {
         doc,
         &format!("{schemas}/OrderJson"),
         json!({"example": examples::order()}),
+    );
+}
+
+/// The API key shapes: scope names as an enum, limits and nullable times.
+fn complete_key_schemas(doc: &mut Value) {
+    let schemas = "/components/schemas";
+    let scopes: Vec<&str> = oms_domain::Scope::ALL.map(|scope| scope.as_str()).to_vec();
+    let scope_list = json!({"items": {"type": "string", "enum": scopes}, "example": ["orders:write", "products:read"]});
+    extend(
+        doc,
+        &format!("{schemas}/CreateApiKey/properties/name"),
+        json!({"minLength": 1, "maxLength": oms_domain::access::KEY_NAME_MAX_CHARS, "example": "checkout service"}),
+    );
+    extend(
+        doc,
+        &format!("{schemas}/CreateApiKey/properties/scopes"),
+        json!({"minItems": 1}),
+    );
+    extend(
+        doc,
+        &format!("{schemas}/CreateApiKey/properties/rate_limit_per_minute"),
+        json!({
+            "minimum": 0,
+            "maximum": oms_domain::access::RATE_LIMIT_MAX_PER_MINUTE,
+            "nullable": true,
+            "example": 600,
+        }),
+    );
+    for shape in ["CreateApiKey", "ApiKeyJson", "NewApiKeyJson"] {
+        extend(
+            doc,
+            &format!("{schemas}/{shape}/properties/scopes"),
+            scope_list.clone(),
+        );
+    }
+    for shape in ["ApiKeyJson", "NewApiKeyJson"] {
+        for nullable in ["rate_limit_per_minute", "last_used_at"] {
+            extend(
+                doc,
+                &format!("{schemas}/{shape}/properties/{nullable}"),
+                json!({"nullable": true}),
+            );
+        }
+    }
+    extend(
+        doc,
+        &format!("{schemas}/ApiKeyJson/properties/revoked_at"),
+        json!({"nullable": true}),
+    );
+    extend(
+        doc,
+        &format!("{schemas}/ApiKeyJson"),
+        json!({"example": examples::api_key()}),
     );
 }

@@ -1,15 +1,17 @@
 // Opens Swagger UI (/docs) and ReDoc (/redoc) of a running oms in headless
 // Chromium and checks that every operation is shown, that "Try it out" →
-// "Execute" on GET {prefix}/products answers 200 inside the page, and that no
-// request leaves the machine. Screenshots go to the artifacts folder.
+// "Execute" on GET {prefix}/products answers 401 until "Authorize" is given the
+// API key in OMS_API_KEY and 200 after, and that no request leaves the machine.
+// Screenshots go to the artifacts folder.
 //
-//   node docs.mjs http://127.0.0.1:8000 ../../../../target/browser-artifacts
+//   OMS_API_KEY=oms_… node docs.mjs http://127.0.0.1:8000 ../../../../target/browser-artifacts
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const [base, artifacts = "browser-artifacts"] = process.argv.slice(2);
-if (!base) {
-  console.error("usage: node docs.mjs BASE_URL [ARTIFACTS_DIR]");
+const apiKey = process.env.OMS_API_KEY;
+if (!base || !apiKey) {
+  console.error("usage: OMS_API_KEY=oms_… node docs.mjs BASE_URL [ARTIFACTS_DIR]");
   process.exit(2);
 }
 mkdirSync(artifacts, { recursive: true });
@@ -63,12 +65,26 @@ for (const op of operations) {
 const block = page.locator(`#operations-products-listProducts`);
 await block.locator(".opblock-summary").click();
 await block.locator("button.try-out__btn").click();
-await block.locator("button.execute").click();
-const status = block.locator(".live-responses-table .response .response-col_status").first();
-await status.waitFor({ timeout: 30000 });
-check((await status.innerText()).trim() === "200", `Try it out → Execute on GET ${listProducts.path} shows 200`);
-const body = await block.locator(".live-responses-table .response-col_description pre").first().innerText();
-check(body.includes('"products"'), "the response body is shown in the page");
+const execute = async () => {
+  await block.locator("button.execute").click();
+  const status = block.locator(".live-responses-table .response .response-col_status").first();
+  await status.waitFor({ timeout: 30000 });
+  const shown = (await status.innerText()).trim();
+  const body = await block.locator(".live-responses-table .response-col_description pre").first().innerText();
+  await block.locator("button.btn-clear").click();
+  return { shown, body };
+};
+const anonymous = await execute();
+check(anonymous.shown === "401", `without a key, Execute on GET ${listProducts.path} shows 401 (got ${anonymous.shown})`);
+
+await page.locator(".auth-wrapper button.authorize").click();
+const dialog = page.locator(".modal-ux");
+await dialog.locator("input").first().fill(apiKey);
+await dialog.locator(".auth-btn-wrapper button.authorize").click();
+await dialog.locator("button.btn-done").click();
+const authorized = await execute();
+check(authorized.shown === "200", `after Authorize, Execute on GET ${listProducts.path} shows 200 (got ${authorized.shown})`);
+check(authorized.body.includes('"products"'), "the response body is shown in the page");
 await page.screenshot({ path: `${artifacts}/swagger-ui.png`, fullPage: false });
 
 // ReDoc

@@ -4,10 +4,12 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
-use actix_web::{test, Error};
+use actix_web::{test, Error, HttpMessage};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
-use oms_http::{app, ApiConfig};
+use oms_domain::{KeyName, RateLimit, Scopes};
+use oms_http::{app, Access, ApiConfig};
 use oms_persistence::testing::TestDatabase;
+use oms_persistence::NewApiKey;
 use oms_persistence::Store;
 use serde_json::{json, Value};
 
@@ -76,8 +78,24 @@ pub fn unreachable_store(wait_timeout: std::time::Duration) -> Store {
 pub struct TestApp<S> {
     pub db: TestDatabase,
     pub store: Store,
+    pub access: Access,
+    /// An unlimited admin key, sent with every request that names no other.
+    pub key: String,
     service: S,
 }
+
+/// Creates a key on `store` and returns it.
+pub async fn create_key(store: &Store, scopes: &[&str], rate_limit: Option<i64>) -> String {
+    let key = NewApiKey {
+        name: KeyName::parse("test").unwrap(),
+        scopes: Scopes::parse(scopes).unwrap(),
+        rate_limit: rate_limit.map(|limit| RateLimit::per_minute(limit).unwrap()),
+    };
+    store.create_key(&key).await.unwrap().1.expose().to_owned()
+}
+
+/// The server's default limit in tests, as in production.
+pub const DEFAULT_LIMIT: i64 = 600;
 
 /// Starts the app on a new database with the default prefix and limits.
 pub async fn spawn() -> TestApp<
@@ -94,8 +112,41 @@ pub async fn spawn_with(
 > {
     let db = TestDatabase::new().await;
     let store = Store::new(db.pool(4));
-    let service = test::init_service(app(store.clone(), config, oms_http::Metrics::new())).await;
-    TestApp { db, store, service }
+    let access = Access::new(store.clone(), RateLimit::per_minute(DEFAULT_LIMIT).unwrap());
+    let key = create_key(&store, &["admin"], Some(0)).await;
+    let service = test::init_service(app(
+        store.clone(),
+        config,
+        oms_http::Metrics::new(),
+        access.clone(),
+    ))
+    .await;
+    TestApp {
+        db,
+        store,
+        access,
+        key,
+        service,
+    }
+}
+
+/// Starts a second app on `db`, as another server on the same database would be.
+pub async fn spawn_beside(
+    db: &TestDatabase,
+) -> (
+    Access,
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = Error>,
+) {
+    let store = Store::new(db.pool(4));
+    let access = Access::new(store.clone(), RateLimit::per_minute(DEFAULT_LIMIT).unwrap());
+    let service = test::init_service(app(
+        store,
+        ApiConfig::new(PREFIX),
+        oms_http::Metrics::new(),
+        access.clone(),
+    ))
+    .await;
+    (access, service)
 }
 
 impl<S, B> TestApp<S>
@@ -112,9 +163,24 @@ where
         self.send(request).await
     }
 
-    /// Sends a prepared request.
+    /// Sends a prepared request, with the admin key unless it names a key.
     pub async fn send(&self, request: test::TestRequest) -> Reply {
-        let response = test::call_service(&self.service, request.to_request()).await;
+        self.send_as(request, Some(&self.key)).await
+    }
+
+    /// Sends a prepared request with `key`, if any, unless it sets
+    /// `Authorization` itself.
+    pub async fn send_as(&self, request: test::TestRequest, key: Option<&str>) -> Reply {
+        let mut request = request.to_request();
+        if let Some(key) = key {
+            if !request.headers().contains_key(header::AUTHORIZATION) {
+                request.headers_mut().insert(
+                    header::AUTHORIZATION,
+                    header::HeaderValue::from_str(&format!("Bearer {key}")).unwrap(),
+                );
+            }
+        }
+        let response = test::call_service(&self.service, request).await;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = test::read_body(response).await;
@@ -149,6 +215,7 @@ where
         let request = test::TestRequest::default()
             .method(method)
             .uri(path)
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", self.key)))
             .to_request();
         let response = test::call_service(&self.service, request).await;
         let status = response.status().as_u16();

@@ -49,6 +49,7 @@ const COUNT: &[Column] = &[Column {
 pub fn statements() -> Vec<Checked> {
     let mut all = crate::orders::statements();
     all.extend(crate::placing::statements());
+    all.extend(crate::keys::statements());
     all.extend(crate::warm::statements());
     all.extend(crate::seed::statements());
     all.extend(
