@@ -17,12 +17,19 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+local json = { ["Content-Type"] = "application/json" }
+
+-- API_KEY in the environment: every request carries it as a bearer token.
+local key = os.getenv("API_KEY")
+if key ~= nil and key ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. key
+  json["Authorization"] = "Bearer " .. key
+end
+
 function init(args)
   math.randomseed(seed * 1000 + id)
   failures = 0
 end
-
-local json = { ["Content-Type"] = "application/json" }
 
 -- Orders whose id is 4, 5 or 6 modulo 10 are shipped in the seeded data, so
 -- patching them to "shipped" keeps the status mix the list scenarios read.

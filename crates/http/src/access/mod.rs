@@ -4,7 +4,9 @@
 //! documentation stay open.
 //!
 //! [`guard`] checks all of it before a handler runs, so a refused request
-//! never has its body read and changes nothing. The key's id (never the key)
+//! never has its body read and changes nothing. Every request of a limited key
+//! counts against its limit, including those refused for their scope, and
+//! every answer to it carries the rate-limit fields. The key's id (never the key)
 //! is recorded on the request's span, so every log line of the request names
 //! it.
 
@@ -21,7 +23,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::ResponseError;
-use oms_domain::{KeyToken, RateLimit};
+use oms_domain::{KeyToken, RateLimit, Scope};
 use oms_persistence::Store;
 
 use crate::error::{ApiError, ErrorCode};
@@ -115,48 +117,56 @@ pub async fn guard(
     };
     tracing::Span::current().record("api_key_id", key.id().get());
 
-    let needed = scopes::required(req.method(), &api_path);
-    if let Some(needed) = needed.filter(|&needed| !key.key.scopes.allow(needed)) {
-        let error = ApiError {
-            challenge: Some(format!(
-                "Bearer realm=\"oms\", error=\"insufficient_scope\", scope=\"{needed}\""
-            )),
-            ..ApiError::new(
-                ErrorCode::Forbidden,
-                format!(
-                    "this API key lacks the scope '{needed}' that {} {} needs",
-                    req.method(),
-                    req.path()
-                ),
-            )
-        };
-        return Ok(req
-            .into_response(error.error_response())
-            .map_into_right_body());
-    }
-
-    let Some(quota) = access.quota(&key) else {
-        return Ok(next.call(req).await?.map_into_left_body());
+    // Every request of a limited key counts, refused for its scope or not.
+    let decision = match access.quota(&key) {
+        Some(quota) => Some(limits::decide(&access.0.store, &key, quota).await),
+        None => None,
     };
-    let decision = limits::decide(&access.0.store, &key, quota).await;
-    if !decision.allowed {
-        let error = ApiError {
-            retry_after: Some(decision.reset_seconds.max(1)),
-            ..ApiError::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "this API key may make {quota} requests per minute; retry in {} s",
-                    decision.reset_seconds.max(1)
-                ),
-            )
-        };
-        let mut response = error.error_response();
+    let refusal = match (decision, scopes::required(req.method(), &api_path)) {
+        (Some(decision), _) if !decision.allowed => Some(rate_limited(&decision)),
+        (_, Some(needed)) if !key.key.scopes.allow(needed) => Some(forbidden(&req, needed)),
+        _ => None,
+    };
+    let mut response = match refusal {
+        Some(error) => req
+            .into_response(error.error_response())
+            .map_into_right_body(),
+        None => next.call(req).await?.map_into_left_body(),
+    };
+    if let Some(decision) = decision {
         decision.write_headers(response.headers_mut());
-        return Ok(req.into_response(response).map_into_right_body());
     }
-    let mut response = next.call(req).await?;
-    decision.write_headers(response.headers_mut());
-    Ok(response.map_into_left_body())
+    Ok(response)
+}
+
+fn rate_limited(decision: &limits::Decision) -> ApiError {
+    let seconds = decision.reset_seconds.max(1);
+    ApiError {
+        retry_after: Some(seconds),
+        ..ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "this API key may make {} requests per minute; retry in {seconds} s",
+                decision.quota
+            ),
+        )
+    }
+}
+
+fn forbidden(req: &ServiceRequest, needed: Scope) -> ApiError {
+    ApiError {
+        challenge: Some(format!(
+            "Bearer realm=\"oms\", error=\"insufficient_scope\", scope=\"{needed}\""
+        )),
+        ..ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "this API key lacks the scope '{needed}' that {} {} needs",
+                req.method(),
+                req.path()
+            ),
+        )
+    }
 }
 
 /// The key the request presents, if it is valid and not revoked.

@@ -158,14 +158,6 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
             responses.insert("204".into(), json!({"description": "Done; no content."}));
         }
     }
-    if access.as_ref().is_some_and(|access| access.limited) {
-        for (status, response) in responses.iter_mut() {
-            if status.starts_with('2') {
-                response["headers"]["RateLimit-Policy"] = rate_limit_policy_header();
-                response["headers"]["RateLimit"] = rate_limit_header();
-            }
-        }
-    }
     let guarded: [ErrorDoc; 3] = [
         (
             401,
@@ -216,11 +208,23 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
                 "schema": {"type": "string", "example": "Bearer realm=\"oms\""},
             });
         }
-        if *status == 429 {
-            response["headers"]["RateLimit-Policy"] = rate_limit_policy_header();
-            response["headers"]["RateLimit"] = rate_limit_header();
-        }
         responses.insert(status.to_string(), response);
+    }
+    // Every answer to a limited key but a 401 (no key is known then).
+    if access.is_some() {
+        let limited = responses
+            .iter_mut()
+            .filter(|(status, _)| *status != "401")
+            .map(|(_, response)| response);
+        for response in limited {
+            let headers = response
+                .as_object_mut()
+                .expect("a response is an object")
+                .entry("headers")
+                .or_insert_with(|| json!({}));
+            headers["RateLimit-Policy"] = rate_limit_policy_header();
+            headers["RateLimit"] = rate_limit_header();
+        }
     }
 }
 
@@ -231,8 +235,6 @@ pub(super) const SECURITY_SCHEME: &str = "apiKey";
 struct RouteAccess {
     /// The scope its key needs, if any.
     scope: Option<Scope>,
-    /// Whether its answers carry the rate-limit fields.
-    limited: bool,
 }
 
 /// `None` for the open operations (health checks), else what the access guard
@@ -246,7 +248,6 @@ fn route_access(route: &Route<'_>) -> Option<RouteAccess> {
         .unwrap_or_else(|_| panic!("{} is not an HTTP method", route.method));
     Some(RouteAccess {
         scope: scopes::required(&method, under_api),
-        limited: true,
     })
 }
 
