@@ -80,8 +80,9 @@ impl KeyRing {
         let known = match known {
             Some(known) => known,
             None => {
-                let key = store
-                    .find_key(token.prefix())
+                // Boxed: a query's future is large, and every request's future
+                // would otherwise carry room for it, though few ever make it.
+                let key = Box::pin(store.find_key(token.prefix()))
                     .await?
                     .ok_or(Refused::Unknown)?;
                 self.remember(key)
@@ -93,9 +94,11 @@ impl KeyRing {
         if known.revoked.load(Ordering::Relaxed) {
             return Err(Refused::Revoked);
         }
-        known
-            .last_used
-            .store(Utc::now().timestamp(), Ordering::Relaxed);
+        // Written only when the second changes: the workers share the line.
+        let now = Utc::now().timestamp();
+        if known.last_used.load(Ordering::Relaxed) != now {
+            known.last_used.store(now, Ordering::Relaxed);
+        }
         Ok(known)
     }
 

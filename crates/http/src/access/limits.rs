@@ -100,7 +100,8 @@ pub async fn decide(store: &Store, key: &KnownKey, quota: u32) -> Decision {
             .saturating_sub(allowance.tokens)
             .clamp(1, largest_batch)
     };
-    let grant = match store.take_requests(key.id(), allowance.batch, quota).await {
+    // Boxed for the same reason as the key lookup: most requests never query.
+    let grant = match Box::pin(store.take_requests(key.id(), allowance.batch, quota)).await {
         Ok(grant) => grant,
         Err(error) => {
             tracing::warn!(%error, "rate limit not checked");

@@ -64,6 +64,7 @@ impl Document {
             "title": "oms — order management API",
             "version": env!("CARGO_PKG_VERSION"),
             "description": DESCRIPTION,
+            "license": {"name": env!("CARGO_PKG_LICENSE")},
         });
         doc["tags"] = json!([
             {"name": "orders", "description": "Place orders, follow their life cycle, and list them with filters and totals."},
