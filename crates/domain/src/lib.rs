@@ -3,7 +3,8 @@
 //! Everything here is pure: identifiers ([`ids`]), money in integer cents
 //! ([`money`]), the order life cycle ([`status`]), validated inputs
 //! ([`input`], [`quantity`], [`paging`], [`filter`]), order pricing ([`order`]),
-//! and who may call the API ([`access`], [`usage`]). The
+//! an order's history ([`history`]), and who may call the API ([`access`],
+//! [`usage`]). The
 //! persistence and HTTP crates build on these types; other Rust programs can
 //! reuse them without pulling in a database driver or a web framework.
 //!
@@ -24,6 +25,7 @@ pub mod access;
 pub mod changes;
 pub mod error;
 pub mod filter;
+pub mod history;
 pub mod ids;
 pub mod input;
 pub mod money;
@@ -37,6 +39,7 @@ pub use access::{KeyDigest, KeyName, KeyToken, RateLimit, Scope, Scopes, Unknown
 pub use changes::{NewProduct, NewUser, ProductChanges, UserChanges};
 pub use error::{InputError, InputErrorKind};
 pub use filter::{DateBound, DateRangeError, OrderFilter, RangeEnd};
+pub use history::{Actor, OrderEventType, UnknownEventType};
 pub use ids::{ApiKeyId, Id, OrderId, OrderItemId, ProductId, UserId};
 pub use input::{Email, FullName, ProductName};
 pub use money::{Cents, Overflow};

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod fallback;
 pub mod fields;
 pub mod health;
+pub mod history;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
@@ -172,6 +173,7 @@ fn documented_routes(
                 .configure(users::routes)
                 .configure(products::routes)
                 .configure(orders::routes)
+                .configure(history::routes)
                 .configure(api_keys::routes),
         );
         health::routes(cfg);

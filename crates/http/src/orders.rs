@@ -13,6 +13,7 @@ use paperclip::v2::models::{DataType, DefaultSchemaRaw};
 use paperclip::v2::schema::Apiv2Schema as SchemaOf;
 use serde::{Deserialize, Serialize};
 
+use crate::access::actor;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
@@ -272,16 +273,17 @@ fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
 /// Place an order
 ///
 /// Places an order in one transaction: the user and every product must exist, each
-/// line records its product's current price, and the order and all its lines are
-/// written together or not at all.
+/// line records its product's current price, and the order, all its lines and its
+/// `order.created` event are written together or not at all.
 #[api_v2_operation(operation_id = "createOrder", tags(orders))]
 async fn create(
+    req: HttpRequest,
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateOrder>,
 ) -> Result<Created<OrderJson>, ApiError> {
     let order = new_order(body.0)?;
-    let placed = store.create_order(&order).await?;
+    let placed = store.create_order(&order, &actor(&req)).await?;
     Ok(Created::at(&config, "orders", placed.id, placed.into()))
 }
 
@@ -289,14 +291,17 @@ async fn create(
 ///
 /// Moves the order along its life cycle: `pending → paid`, `pending → cancelled`,
 /// `paid → shipped`, `paid → cancelled`. `shipped` and `cancelled` are final. Asking
-/// for the status the order already has changes nothing and answers 200.
+/// for the status the order already has changes nothing and answers 200. A change is
+/// recorded in the order's history (`order.status_changed`) in the same transaction.
 #[api_v2_operation(operation_id = "updateOrderStatus", tags(orders))]
 async fn update(
+    req: HttpRequest,
     store: web::Data<Store>,
     path: web::Path<String>,
     body: JsonBody<UpdateOrder>,
 ) -> Result<Json<OrderJson>, ApiError> {
     let id: OrderId = fields::id("order_id", &path)?;
     let status = fields::status("status", &body.0.status.get("status")?)?;
-    Ok(Json(store.change_order_status(id, status).await?.into()))
+    let changed = store.change_order_status(id, status, &actor(&req)).await?;
+    Ok(Json(changed.into()))
 }

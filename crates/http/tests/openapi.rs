@@ -103,7 +103,7 @@ async fn documented_routes_and_served_routes_are_the_same() {
         .await
         .expect(200);
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 10);
+    assert_eq!(paths.len(), 11);
     for (template, item) in paths {
         let path = template
             .split('/')
@@ -196,6 +196,7 @@ async fn every_api_operation_declares_its_key_and_scope() {
             "post /api/v1/orders orders:write",
             "get /api/v1/orders/{order_id} orders:read",
             "patch /api/v1/orders/{order_id} orders:write",
+            "get /api/v1/orders/{order_id}/events orders:read",
             "get /api/v1/products products:read",
             "post /api/v1/products products:write",
             "get /api/v1/products/{product_id} products:read",

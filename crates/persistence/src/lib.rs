@@ -41,6 +41,7 @@ pub use diesel_async::AsyncPgConnection;
 pub use error::{Entity, StoreError};
 pub use keys::{ApiKey, NewApiKey};
 pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};
+pub use orders::OrderEvent;
 pub use pool::{ConnectOptions, Pool, PoolOptions};
 pub use product_cache::ProductCache;
 pub use store::{PoolStatus, Store};

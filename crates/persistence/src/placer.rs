@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use oms_domain::NewOrder;
+use crate::placing::ToPlace;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::models::OrderDetails;
@@ -31,7 +31,7 @@ pub(crate) struct Placer {
 /// An order waiting for a slot, and where its outcome goes.
 #[derive(Debug)]
 struct Waiting {
-    order: NewOrder,
+    order: ToPlace,
     reply: oneshot::Sender<Result<OrderDetails, StoreError>>,
 }
 
@@ -55,7 +55,7 @@ impl Placer {
     /// [`placing::place`] does for it.
     pub(crate) async fn place(
         self: &Arc<Self>,
-        order: NewOrder,
+        order: ToPlace,
     ) -> Result<OrderDetails, StoreError> {
         let (reply, outcome) = oneshot::channel();
         self.queue().push_back(Waiting { order, reply });
@@ -106,7 +106,7 @@ impl Placer {
     /// read): each order is then placed again on its own, so that only that
     /// order fails.
     async fn run(&self, batch: Vec<Waiting>) {
-        let (orders, replies): (Vec<NewOrder>, Vec<_>) = batch
+        let (orders, replies): (Vec<ToPlace>, Vec<_>) = batch
             .into_iter()
             .map(|waiting| (waiting.order, waiting.reply))
             .unzip();
@@ -138,7 +138,7 @@ impl Placer {
 
     async fn place_together(
         &self,
-        orders: &[NewOrder],
+        orders: &[ToPlace],
     ) -> Result<Vec<Result<OrderDetails, StoreError>>, StoreError> {
         self.pool
             .with_conn(async |conn| placing::place(conn, orders).await)

@@ -45,6 +45,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    order_events (id) {
+        id -> Int8,
+        order_id -> Int8,
+        #[sql_name = "type"]
+        type_ -> Text,
+        at -> Timestamptz,
+        status_from -> Nullable<Text>,
+        status_to -> Text,
+        api_key_id -> Nullable<Int8>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     order_items (id) {
         id -> Int8,
         order_id -> Int8,
@@ -85,6 +99,8 @@ diesel::table! {
 }
 
 diesel::joinable!(api_key_usage -> api_keys (api_key_id));
+diesel::joinable!(order_events -> api_keys (api_key_id));
+diesel::joinable!(order_events -> orders (order_id));
 diesel::joinable!(order_items -> orders (order_id));
 diesel::joinable!(order_items -> products (product_id));
 diesel::joinable!(orders -> users (user_id));
@@ -94,6 +110,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     order_day_totals,
     order_day_totals_pending,
+    order_events,
     order_items,
     orders,
     products,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use oms_domain::{
-    ApiKeyId, Grant, KeyToken, NewOrder, NewProduct, NewUser, OrderFilter, OrderId, OrderStatus,
-    Paging, ProductChanges, ProductId, UserChanges, UserId,
+    Actor, ApiKeyId, Grant, KeyToken, NewOrder, NewProduct, NewUser, OrderFilter, OrderId,
+    OrderStatus, Paging, ProductChanges, ProductId, UserChanges, UserId,
 };
 
 use crate::keys::{self, ApiKey, NewApiKey};
@@ -207,10 +207,28 @@ impl Store {
             .await
     }
 
+    /// See [`orders::events`].
+    pub async fn order_events(
+        &self,
+        id: OrderId,
+        paging: Paging,
+    ) -> Result<Page<orders::OrderEvent>, StoreError> {
+        self.with_conn(async |conn| orders::events(conn, id, paging).await)
+            .await
+    }
+
     /// Places an order (see [`crate::placing::place`]), in one statement with the
     /// other orders being placed through this store at the same time.
-    pub async fn create_order(&self, order: &NewOrder) -> Result<OrderDetails, StoreError> {
-        self.placer.place(order.clone()).await
+    pub async fn create_order(
+        &self,
+        order: &NewOrder,
+        actor: &Actor,
+    ) -> Result<OrderDetails, StoreError> {
+        let placing = crate::placing::ToPlace {
+            order: order.clone(),
+            actor: actor.clone(),
+        };
+        self.placer.place(placing).await
     }
 
     /// See [`orders::compact_day_totals`].
@@ -296,8 +314,9 @@ impl Store {
         &self,
         id: OrderId,
         to: OrderStatus,
+        actor: &Actor,
     ) -> Result<OrderDetails, StoreError> {
-        self.with_conn(async |conn| orders::change_status(conn, id, to).await)
+        self.with_conn(async |conn| orders::change_status(conn, id, to, actor).await)
             .await
     }
 }

@@ -8,9 +8,10 @@ use common::{
 };
 use diesel_async::SimpleAsyncConnection;
 use futures_util::future::join_all;
-use oms_domain::{LineRequest, NewOrder, OrderStatus, ProductId, Quantity, UserId};
+use oms_domain::{Actor, LineRequest, NewOrder, OrderStatus, ProductId, Quantity, UserId};
+use oms_persistence::placing::{self, ToPlace};
 use oms_persistence::testing::TestDatabase;
-use oms_persistence::{placing, Entity, OrderDetails, Store, StoreError};
+use oms_persistence::{Entity, OrderDetails, Store, StoreError};
 
 const CATALOGUE: &str = "
     INSERT INTO users (id, email, full_name) VALUES
@@ -49,13 +50,23 @@ async fn each_order_of_a_batch_is_accepted_or_refused_on_its_own() {
     let db = TestDatabase::new().await;
     let mut conn = db.connect().await;
     conn.batch_execute(CATALOGUE).await.unwrap();
-    let batch = [
+    let batch: Vec<ToPlace> = [
         order(1, None, &[(2, 3), (1, 1), (2, 1)]),
         order(404, None, &[(7, 1)]),
         order(2, None, &[(9, 1), (1, 1), (8, 2), (9, 1)]),
         order(2, None, &[(3, 2)]),
         order(3, Some(OrderStatus::Paid), &[(1, 4)]),
-    ];
+    ]
+    .into_iter()
+    .zip(1..)
+    .map(|(order, n)| ToPlace {
+        order,
+        actor: Actor {
+            api_key_id: None,
+            request_id: Some(format!("request-{n}")),
+        },
+    })
+    .collect();
 
     let outcomes = placing::place(&conn, &batch).await.unwrap();
 
@@ -95,6 +106,25 @@ async fn each_order_of_a_batch_is_accepted_or_refused_on_its_own() {
         count(&mut conn, "SELECT count(*) AS n FROM order_items").await,
         4
     );
+    // Each order written has its event, naming the request that placed it;
+    // the refused ones have none.
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM order_events WHERE type = 'order.created' AND status_from IS NULL \
+                 AND ((order_id = {} AND request_id = 'request-1' AND status_to = 'pending') \
+                   OR (order_id = {} AND request_id = 'request-5' AND status_to = 'paid'))",
+                first.id, last.id
+            )
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM order_events").await,
+        2
+    );
     assert_eq!(count(&mut conn, ORDERS_WITH_WRONG_TOTALS).await, 0);
     assert_eq!(count(&mut conn, LINES_WITH_WRONG_ORDER_DATE).await, 0);
     let store = Store::new(db.pool(1));
@@ -123,7 +153,13 @@ async fn an_order_the_database_refuses_fails_alone_when_placed_with_others() {
         .map(|i| order(if i == 20 { 3 } else { 1 + i % 2 }, None, &[(1, 1), (2, 1)]))
         .collect();
 
-    let outcomes = join_all(orders.iter().map(|order| store.create_order(order))).await;
+    let nobody = Actor::default();
+    let outcomes = join_all(
+        orders
+            .iter()
+            .map(|order| store.create_order(order, &nobody)),
+    )
+    .await;
 
     for (i, outcome) in outcomes.iter().enumerate() {
         match outcome {

@@ -240,7 +240,7 @@ async fn rows_written_with_plain_sql_keep_stored_totals_and_line_dates_right() {
         assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0, "compacted after {statement}");
         assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM order_day_totals_pending").await, 0);
     }
-    conn.batch_execute("TRUNCATE orders, order_items")
+    conn.batch_execute("TRUNCATE orders, order_items, order_events")
         .await
         .unwrap();
     assert_eq!(

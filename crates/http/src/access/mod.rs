@@ -22,11 +22,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::Data;
-use actix_web::ResponseError;
-use oms_domain::{KeyToken, RateLimit, Scope};
+use actix_web::{HttpMessage, HttpRequest, ResponseError};
+use oms_domain::{Actor, ApiKeyId, KeyToken, RateLimit, Scope};
 use oms_persistence::Store;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::observe::RequestId;
 use crate::ApiConfig;
 use keyring::{KeyRing, KnownKey, Refused};
 
@@ -116,6 +117,7 @@ pub async fn guard(
         }
     };
     tracing::Span::current().record("api_key_id", key.id().get());
+    req.extensions_mut().insert(key.id());
 
     // Every request of a limited key counts, refused for its scope or not.
     let decision = match access.quota(&key) {
@@ -166,6 +168,16 @@ fn forbidden(req: &ServiceRequest, needed: Scope) -> ApiError {
                 req.path()
             ),
         )
+    }
+}
+
+/// Who makes the request: its API key (as the guard found it; none with
+/// `AUTH=off`) and its id.
+pub fn actor(req: &HttpRequest) -> Actor {
+    let extensions = req.extensions();
+    Actor {
+        api_key_id: extensions.get::<ApiKeyId>().copied(),
+        request_id: extensions.get::<RequestId>().map(|id| id.0.clone()),
     }
 }
 

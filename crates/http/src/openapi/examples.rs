@@ -225,3 +225,16 @@ pub fn rate_limited() -> Value {
         None,
     )
 }
+pub fn order_events() -> Value {
+    json!({
+        "events": [
+            {"id": 1, "order_id": 1, "type": "order.created", "at": "2024-01-16T10:30:00Z",
+             "status_from": null, "status_to": "pending",
+             "actor": {"api_key_id": 1, "request_id": "6f0c2a3e-1f5b-4f8e-9a57-0c3f1d2e4b5a"}},
+            {"id": 2, "order_id": 1, "type": "order.status_changed", "at": "2024-01-16T11:00:00Z",
+             "status_from": "pending", "status_to": "paid",
+             "actor": {"api_key_id": 1, "request_id": "checkout-7781"}}
+        ],
+        "total": 2, "limit": 20, "offset": 0
+    })
+}

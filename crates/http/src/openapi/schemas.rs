@@ -33,6 +33,10 @@ const HOISTED: &[(&str, &str)] = &[
         "/components/schemas/ApiKeyList/properties/api_keys/items",
         "ApiKeyJson",
     ),
+    (
+        "/components/schemas/OrderEventList/properties/events/items",
+        "OrderEventJson",
+    ),
 ];
 
 /// Request bodies refuse fields they do not define.
@@ -163,6 +167,7 @@ pub(super) fn complete_schemas(doc: &mut Value) {
         json!({"nullable": true}),
     );
     complete_key_schemas(doc);
+    complete_event_schemas(doc);
     extend(
         doc,
         &format!("{schemas}/ApiError"),
@@ -236,4 +241,31 @@ fn complete_key_schemas(doc: &mut Value) {
         &format!("{schemas}/ApiKeyJson"),
         json!({"example": examples::api_key()}),
     );
+}
+
+/// The history shapes: event types and statuses as enums, nullable fields.
+fn complete_event_schemas(doc: &mut Value) {
+    let event = "/components/schemas/OrderEventJson/properties";
+    extend(
+        doc,
+        &format!("{event}/type"),
+        json!({"enum": ["order.created", "order.status_changed"]}),
+    );
+    extend(
+        doc,
+        &format!("{event}/status_from"),
+        json!({"enum": statuses_or_null(), "nullable": true}),
+    );
+    extend(
+        doc,
+        &format!("{event}/status_to"),
+        json!({"enum": statuses()}),
+    );
+    for field in ["api_key_id", "request_id"] {
+        extend(
+            doc,
+            &format!("{event}/actor/properties/{field}"),
+            json!({"nullable": true}),
+        );
+    }
 }

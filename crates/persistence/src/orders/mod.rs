@@ -1,12 +1,13 @@
 //! Queries and transactions on `orders` and `order_items`.
 //!
 //! * [`list`]: a page of orders with the totals of every match.
-//! * [`get`] and [`change_status`]: one order.
+//! * [`get`] and [`change_status`]: one order; [`events`]: its history.
 //! * [`compact_day_totals`] and [`vacuum_day_totals_pending`]: upkeep of the day
 //!   totals the lists read.
 //!
 //! Orders are placed by [`crate::placing`].
 
+mod events;
 mod lines;
 mod list;
 mod totals;
@@ -14,16 +15,16 @@ mod totals;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::AstPass;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{OrderId, OrderStatus, StatusChange};
+use oms_domain::{Actor, OrderId, OrderStatus, StatusChange};
 
 use crate::error::{Entity, StoreError};
 use crate::models::OrderDetails;
-use crate::schema::orders;
-use crate::statement::{sql_file, unbound, Run, SqlFile, Statement};
+use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
 use lines::{fold_lines, OrderLine};
 
+pub use events::{events, OrderEvent};
 pub use list::list;
 pub use totals::{compact_day_totals, vacuum_day_totals_pending};
 
@@ -52,47 +53,79 @@ impl Statement for OrderById {
     }
 }
 
-/// Moves the order to status `to` if its life cycle allows it; asking for the
-/// status it already has changes nothing (and writes nothing: an `UPDATE`, even
-/// one that matches no row, would run the day-totals trigger). The order is read
-/// in one statement; a move is then written with a compare-and-set on the status
-/// that was read, so concurrent changes cannot skip a rule: when another change
-/// lands first, the decision is made again on the new state.
+/// Moves the order to status `to` if its life cycle allows it, recording the
+/// change and `actor` in the order's history; asking for the status it already
+/// has changes nothing (and writes nothing: an `UPDATE`, even one that matches no
+/// row, would run the day-totals trigger). The order is read in one statement; a
+/// move is then written, with its event, by a compare-and-set on the status that
+/// was read, so concurrent changes cannot skip a rule: when another change lands
+/// first, the decision is made again on the new state.
 pub async fn change_status(
     conn: &AsyncPgConnection,
     id: OrderId,
     to: OrderStatus,
+    actor: &Actor,
 ) -> Result<OrderDetails, StoreError> {
     loop {
         let mut order = get(conn, id).await?;
         let StatusChange::Moves { from, to } = order.status.change_to(to)? else {
             return Ok(order);
         };
-        let changed_at = diesel::update(
-            orders::table
-                .filter(orders::id.eq(id.get()))
-                .filter(orders::status.eq(from.as_str())),
-        )
-        .set((
-            orders::status.eq(to.as_str()),
-            orders::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(orders::updated_at)
-        .get_result::<Option<chrono::DateTime<chrono::Utc>>>(&mut &*conn)
-        .await
-        .optional()?;
-        if let Some(changed_at) = changed_at {
+        let statement = ChangeStatus {
+            id: id.get(),
+            from: from.as_str(),
+            to: to.as_str(),
+            api_key_id: actor.api_key_id.map(|key| key.get()),
+            request_id: actor.request_id.clone(),
+        };
+        let changed: Option<ChangedAt> = Run(statement).get_result(&mut &*conn).await.optional()?;
+        if let Some(changed) = changed {
             order.status = to;
-            order.updated_at = changed_at;
+            order.updated_at = changed.updated_at;
             return Ok(order);
         }
+    }
+}
+
+/// [`change_status`]'s write.
+struct ChangeStatus {
+    id: i64,
+    from: &'static str,
+    to: &'static str,
+    api_key_id: Option<i64>,
+    request_id: Option<String>,
+}
+
+impl Statement for ChangeStatus {
+    const SQL: SqlFile = sql_file!("orders/change_status.sql");
+    type Row = ChangedAt;
+
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match n {
+            1 => out.push_bind_param::<BigInt, _>(&self.id),
+            2 => out.push_bind_param::<Text, _>(&self.from),
+            3 => out.push_bind_param::<Text, _>(&self.to),
+            4 => out.push_bind_param::<Nullable<BigInt>, _>(&self.api_key_id),
+            5 => out.push_bind_param::<Nullable<Text>, _>(&self.request_id),
+            _ => Err(unbound(n)),
+        }
+    }
+}
+
+row! {
+    /// When a status change was written.
+    struct ChangedAt {
+        updated_at: Option<chrono::DateTime<chrono::Utc>> as Nullable<Timestamptz>,
     }
 }
 
 /// The statements of this module, for the check against the schema.
 #[cfg(feature = "test-support")]
 pub(crate) fn statements() -> Vec<crate::statement::Checked> {
-    let mut all = vec![crate::statement::checked::<OrderById>()];
+    let mut all = vec![
+        crate::statement::checked::<OrderById>(),
+        crate::statement::checked::<ChangeStatus>(),
+    ];
     all.extend(list::statements());
     all.extend(totals::statements());
     all

@@ -8,21 +8,30 @@ use diesel::query_builder::AstPass;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{Cents, NewOrder, OrderId, OrderItemId, PricingError};
+use oms_domain::{Actor, Cents, NewOrder, OrderId, OrderItemId, PricingError};
 
 use crate::error::{Entity, StoreError};
 use crate::models::{ItemDetails, OrderDetails};
 use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
 
+/// An order to place, and who places it.
+#[derive(Debug, Clone)]
+pub struct ToPlace {
+    /// The order.
+    pub order: NewOrder,
+    /// Who places it, for its `order.created` event.
+    pub actor: Actor,
+}
+
 /// Places `orders` with one statement, so in one transaction and one round trip:
 /// it reads the users and the products' current prices, and writes each order
-/// with its lines if its user and every product exist and its total fits in 64
-/// bits. The answer holds each order's outcome, in the order given; a refused
+/// with its lines and its `order.created` event if its user and every product
+/// exist and its total fits in 64 bits. The answer holds each order's outcome, in the order given; a refused
 /// order writes nothing and does not stop the others. `Err` means the statement
 /// failed as a whole and wrote nothing.
 pub async fn place(
     conn: &AsyncPgConnection,
-    orders: &[NewOrder],
+    orders: &[ToPlace],
 ) -> Result<Vec<Result<OrderDetails, StoreError>>, StoreError> {
     let placements: Vec<Placement> = Run(PlaceOrders::new(orders)).load(&mut &*conn).await?;
     if placements.len() != orders.len() {
@@ -35,7 +44,7 @@ pub async fn place(
     Ok(orders
         .iter()
         .zip(placements)
-        .map(|(order, placement)| placement.into_details(order))
+        .map(|(placing, placement)| placement.into_details(&placing.order))
         .collect())
 }
 
@@ -49,19 +58,30 @@ struct PlaceOrders {
     line_orders: Vec<i32>,
     product_ids: Vec<i64>,
     quantities: Vec<i32>,
+    api_key_ids: Vec<Option<i64>>,
+    request_ids: Vec<Option<String>>,
 }
 
 impl PlaceOrders {
-    fn new(orders: &[NewOrder]) -> Self {
-        let lines = orders.iter().map(|order| order.lines().len()).sum();
+    fn new(orders: &[ToPlace]) -> Self {
+        let lines = orders
+            .iter()
+            .map(|placing| placing.order.lines().len())
+            .sum();
         let mut statement = Self {
             user_ids: Vec::with_capacity(orders.len()),
             statuses: Vec::with_capacity(orders.len()),
             line_orders: Vec::with_capacity(lines),
             product_ids: Vec::with_capacity(lines),
             quantities: Vec::with_capacity(lines),
+            api_key_ids: Vec::with_capacity(orders.len()),
+            request_ids: Vec::with_capacity(orders.len()),
         };
-        for (place, order) in (1..).zip(orders) {
+        for (place, ToPlace { order, actor }) in (1..).zip(orders) {
+            statement
+                .api_key_ids
+                .push(actor.api_key_id.map(|id| id.get()));
+            statement.request_ids.push(actor.request_id.clone());
             statement.user_ids.push(order.user_id().get());
             statement.statuses.push(order.status().as_str());
             for line in order.lines() {
@@ -85,6 +105,8 @@ impl Statement for PlaceOrders {
             3 => out.push_bind_param::<Array<Integer>, _>(&self.line_orders),
             4 => out.push_bind_param::<Array<BigInt>, _>(&self.product_ids),
             5 => out.push_bind_param::<Array<Integer>, _>(&self.quantities),
+            6 => out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.api_key_ids),
+            7 => out.push_bind_param::<Array<Nullable<Text>>, _>(&self.request_ids),
             _ => Err(unbound(n)),
         }
     }

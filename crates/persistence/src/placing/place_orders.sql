@@ -7,16 +7,22 @@
 -- written, so that each answer row knows its order's place in the batch; the
 -- lines' ids are drawn in request order.
 --
+-- Each order written gets its `order.created` event, naming who placed it.
+--
 -- Parameters: 1 the orders' users and 2 their statuses, in batch order; 3 the
 -- place in the batch (from 1) of each line's order, 4 its product and
--- 5 its quantity, every order's lines one after the other.
+-- 5 its quantity, every order's lines one after the other; 6 the API key and
+-- 7 the request that placed each order (either may be NULL), in batch order.
 WITH params AS (
     SELECT $1::bigint[] AS user_ids, $2::text[] AS statuses, $3::int[] AS line_orders,
-           $4::bigint[] AS product_ids, $5::int[] AS quantities
+           $4::bigint[] AS product_ids, $5::int[] AS quantities,
+           $6::bigint[] AS api_key_ids, $7::text[] AS request_ids
 ),
 batch AS (
-    SELECT b.k, b.user_id, b.status
-      FROM params, unnest(params.user_ids, params.statuses) WITH ORDINALITY AS b(user_id, status, k)
+    SELECT b.k, b.user_id, b.status, b.api_key_id, b.request_id
+      FROM params,
+           unnest(params.user_ids, params.statuses, params.api_key_ids, params.request_ids)
+               WITH ORDINALITY AS b(user_id, status, api_key_id, request_id, k)
 ),
 lines AS (
     SELECT l.n, l.k, l.product_id, l.quantity
@@ -70,6 +76,13 @@ new_items AS (
       FROM priced JOIN accepted USING (k) JOIN new_orders USING (id)
      ORDER BY priced.n
     RETURNING id, order_id
+),
+created AS (
+    INSERT INTO order_events (order_id, type, at, status_to, api_key_id, request_id)
+    SELECT accepted.id, 'order.created', new_orders.created_at, accepted.status,
+           batch.api_key_id, batch.request_id
+      FROM accepted JOIN new_orders USING (id) JOIN batch USING (k)
+     ORDER BY accepted.k
 ),
 item_ids AS (
     SELECT order_id, array_agg(id ORDER BY id) AS ids FROM new_items GROUP BY order_id

@@ -100,8 +100,10 @@ pub async fn fill(
             // Room to sort an index of tens of millions of entries in memory.
             conn.batch_execute("SET LOCAL maintenance_work_mem = '512MB'")
                 .await?;
-            conn.batch_execute("TRUNCATE order_items, orders, products, users RESTART IDENTITY")
-                .await?;
+            conn.batch_execute(
+                "TRUNCATE order_events, order_items, orders, products, users RESTART IDENTITY",
+            )
+            .await?;
             let indexes = drop_secondary_indexes(conn).await?;
             generate(conn, sizes, direct_totals, &mut progress).await?;
             for (number, index) in (1..).zip(&indexes) {
