@@ -99,10 +99,12 @@ pub async fn guard(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let access = req.app_data::<Data<Access>>().cloned();
-    let under_api = req
+    // The scope the route needs, or `None` outside the API (open paths).
+    let route = req
         .app_data::<Data<ApiConfig>>()
-        .and_then(|config| config.api_path(req.path()).map(str::to_owned));
-    let (Some(access), Some(api_path)) = (access, under_api) else {
+        .and_then(|config| config.api_path(req.path()))
+        .map(|path| scopes::required(req.method(), path));
+    let (Some(access), Some(needed)) = (access, route) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     if !access.required() {
@@ -124,7 +126,7 @@ pub async fn guard(
         Some(quota) => Some(limits::decide(&access.0.store, &key, quota).await),
         None => None,
     };
-    let refusal = match (decision, scopes::required(req.method(), &api_path)) {
+    let refusal = match (decision, needed) {
         (Some(decision), _) if !decision.allowed => Some(rate_limited(&decision)),
         (_, Some(needed)) if !key.key.scopes.allow(needed) => Some(forbidden(&req, needed)),
         _ => None,
