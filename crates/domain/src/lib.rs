@@ -34,6 +34,7 @@ pub mod paging;
 pub mod quantity;
 pub mod status;
 pub mod usage;
+pub mod version;
 
 pub use access::{KeyDigest, KeyName, KeyToken, RateLimit, Scope, Scopes, UnknownScope};
 pub use changes::{NewProduct, NewUser, ProductChanges, UserChanges};
@@ -48,3 +49,4 @@ pub use paging::Paging;
 pub use quantity::Quantity;
 pub use status::{OrderStatus, StatusChange, TransitionError};
 pub use usage::{Grant, UsageWindow};
+pub use version::IfMatch;

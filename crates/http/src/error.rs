@@ -38,6 +38,8 @@ pub enum ErrorCode {
     Forbidden,
     /// 429: the API key has made all the requests its rate limit allows for now.
     RateLimited,
+    /// 412: `If-Match` names none of the resource's versions; nothing changed.
+    PreconditionFailed,
     /// 409: the e-mail address belongs to another user.
     EmailTaken,
     /// 409: the order's life cycle forbids the change.
@@ -67,6 +69,7 @@ impl ErrorCode {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::InvalidStatusTransition => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -217,6 +220,9 @@ impl From<StoreError> for ApiError {
                 }
             }
             StoreError::EmailTaken => Self::with_field(ErrorCode::EmailTaken, "email", detail),
+            StoreError::PreconditionFailed { .. } => {
+                Self::with_field(ErrorCode::PreconditionFailed, "If-Match", detail)
+            }
             StoreError::Transition(_) => Self::new(ErrorCode::InvalidStatusTransition, detail),
             StoreError::OrderTooLarge => Self::invalid("items", detail),
             StoreError::TotalsTooLarge => Self::new(ErrorCode::ValidationError, detail),

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod api_keys;
+pub mod conditions;
 pub mod dates;
 pub mod docs;
 pub mod error;

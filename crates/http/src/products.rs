@@ -7,6 +7,7 @@ use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
 use serde::{Deserialize, Serialize};
 
+use crate::conditions::{self, Versioned};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
@@ -23,6 +24,8 @@ pub struct ProductJson {
     name: String,
     /// The current price of one unit, in integer cents.
     price_cents: i64,
+    /// 1 when created, one more on every change; also the `ETag`.
+    version: i32,
 }
 
 impl From<Product> for ProductJson {
@@ -31,8 +34,13 @@ impl From<Product> for ProductJson {
             id: product.id.get(),
             name: product.name,
             price_cents: product.price_cents,
+            version: product.version,
         }
     }
+}
+
+fn versioned<R>(product: Product, answer: impl FnOnce(Product) -> R) -> Versioned<R> {
+    Versioned::new(product.version, answer(product))
 }
 
 /// A page of products in id order.
@@ -108,9 +116,10 @@ async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<ProductL
 async fn get(
     store: web::Data<Store>,
     path: web::Path<String>,
-) -> Result<Json<ProductJson>, ApiError> {
+) -> Result<Versioned<Json<ProductJson>>, ApiError> {
     let id: ProductId = fields::id("product_id", &path)?;
-    Ok(Json(store.get_product(id).await?.into()))
+    let product = store.get_product(id).await?;
+    Ok(versioned(product, |product| Json(product.into())))
 }
 
 /// Create a product
@@ -121,27 +130,32 @@ async fn create(
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateProduct>,
-) -> Result<Created<ProductJson>, ApiError> {
+) -> Result<Versioned<Created<ProductJson>>, ApiError> {
     let body = body.0;
     let product = NewProduct {
         name: ProductName::parse(&body.name.get("name")?).named("name")?,
         price: Cents::price(body.price_cents.get("price_cents")?).named("price_cents")?,
     };
     let product = store.create_product(&product).await?;
-    Ok(Created::at(&config, "products", product.id, product.into()))
+    Ok(versioned(product, |product| {
+        Created::at(&config, "products", product.id, product.into())
+    }))
 }
 
 /// Change a product
 ///
 /// Renames a product, changes its price, or both. Orders already placed keep the
-/// prices they were placed at.
+/// prices they were placed at. With `If-Match`, the change is made only if the
+/// product is still at a version it names (else 412, nothing changed).
 #[api_v2_operation(operation_id = "updateProduct", tags(products))]
 async fn update(
+    req: HttpRequest,
     store: web::Data<Store>,
     path: web::Path<String>,
     body: JsonBody<UpdateProduct>,
-) -> Result<Json<ProductJson>, ApiError> {
+) -> Result<Versioned<Json<ProductJson>>, ApiError> {
     let id: ProductId = fields::id("product_id", &path)?;
+    let if_match = conditions::if_match(&req)?;
     let body = body.0;
     let name = body
         .name
@@ -154,5 +168,8 @@ async fn update(
         .map(|cents| Cents::price(cents).named("price_cents"))
         .transpose()?;
     let changes = ProductChanges::new(name, price)?;
-    Ok(Json(store.update_product(id, &changes).await?.into()))
+    let product = store
+        .update_product(id, &changes, if_match.as_ref())
+        .await?;
+    Ok(versioned(product, |product| Json(product.into())))
 }

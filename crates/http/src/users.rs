@@ -8,6 +8,7 @@ use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
 use serde::{Deserialize, Serialize};
 
+use crate::conditions::{self, Versioned};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
@@ -26,6 +27,8 @@ pub struct UserJson {
     full_name: String,
     /// When the user was created (UTC).
     created_at: DateTime<Utc>,
+    /// 1 when created, one more on every change; also the `ETag`.
+    version: i32,
 }
 
 impl From<User> for UserJson {
@@ -35,8 +38,13 @@ impl From<User> for UserJson {
             email: user.email,
             full_name: user.full_name,
             created_at: user.created_at,
+            version: user.version,
         }
     }
+}
+
+fn versioned<R>(user: User, answer: impl FnOnce(User) -> R) -> Versioned<R> {
+    Versioned::new(user.version, answer(user))
 }
 
 /// A page of users in id order.
@@ -109,9 +117,13 @@ async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<UserList
 ///
 /// The user with this id.
 #[api_v2_operation(operation_id = "getUser", tags(users))]
-async fn get(store: web::Data<Store>, path: web::Path<String>) -> Result<Json<UserJson>, ApiError> {
+async fn get(
+    store: web::Data<Store>,
+    path: web::Path<String>,
+) -> Result<Versioned<Json<UserJson>>, ApiError> {
     let id: UserId = fields::id("user_id", &path)?;
-    Ok(Json(store.get_user(id).await?.into()))
+    let user = store.get_user(id).await?;
+    Ok(versioned(user, |user| Json(user.into())))
 }
 
 /// Create a user
@@ -123,26 +135,32 @@ async fn create(
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateUser>,
-) -> Result<Created<UserJson>, ApiError> {
+) -> Result<Versioned<Created<UserJson>>, ApiError> {
     let body = body.0;
     let user = NewUser {
         email: Email::parse(&body.email.get("email")?).named("email")?,
         full_name: FullName::parse(&body.full_name.get("full_name")?).named("full_name")?,
     };
     let user = store.create_user(&user).await?;
-    Ok(Created::at(&config, "users", user.id, user.into()))
+    Ok(versioned(user, |user| {
+        Created::at(&config, "users", user.id, user.into())
+    }))
 }
 
 /// Change a user
 ///
 /// Changes the e-mail address, the full name, or both. Fields left out keep their value.
+/// With `If-Match`, the change is made only if the user is still at a version it
+/// names (else 412, nothing changed).
 #[api_v2_operation(operation_id = "updateUser", tags(users))]
 async fn update(
+    req: HttpRequest,
     store: web::Data<Store>,
     path: web::Path<String>,
     body: JsonBody<UpdateUser>,
-) -> Result<Json<UserJson>, ApiError> {
+) -> Result<Versioned<Json<UserJson>>, ApiError> {
     let id: UserId = fields::id("user_id", &path)?;
+    let if_match = conditions::if_match(&req)?;
     let body = body.0;
     let email = body
         .email
@@ -155,5 +173,6 @@ async fn update(
         .map(|name| FullName::parse(&name).named("full_name"))
         .transpose()?;
     let changes = UserChanges::new(email, full_name)?;
-    Ok(Json(store.update_user(id, &changes).await?.into()))
+    let user = store.update_user(id, &changes, if_match.as_ref()).await?;
+    Ok(versioned(user, |user| Json(user.into())))
 }

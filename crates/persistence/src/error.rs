@@ -27,6 +27,17 @@ pub enum StoreError {
         /// The missing ids, when known.
         ids: Vec<i64>,
     },
+    /// A change's `If-Match` names none of the resource's versions (or the
+    /// resource does not exist).
+    #[error("{}", describe_stale(*.entity, *.id, *.version))]
+    PreconditionFailed {
+        /// What kind of row.
+        entity: Entity,
+        /// Its id.
+        id: i64,
+        /// Its current version; `None` when it does not exist.
+        version: Option<i32>,
+    },
     /// Another user already has this e-mail address (compared without case).
     #[error("another user already has this e-mail address")]
     EmailTaken,
@@ -67,13 +78,27 @@ pub enum StoreError {
     Database(#[source] DieselError),
 }
 
-fn describe_missing(entity: Entity, ids: &[i64]) -> String {
-    let name = match entity {
+pub(crate) fn entity_name(entity: Entity) -> &'static str {
+    match entity {
         Entity::User => "user",
         Entity::Product => "product",
         Entity::Order => "order",
         Entity::ApiKey => "API key",
-    };
+    }
+}
+
+fn describe_stale(entity: Entity, id: i64, version: Option<i32>) -> String {
+    let name = entity_name(entity);
+    match version {
+        Some(version) => {
+            format!("{name} {id} is at version {version}, which If-Match does not name; nothing was changed")
+        }
+        None => format!("{name} {id} does not exist, so If-Match cannot hold; nothing was changed"),
+    }
+}
+
+fn describe_missing(entity: Entity, ids: &[i64]) -> String {
+    let name = entity_name(entity);
     match ids {
         [] => format!("the {name} does not exist"),
         [id] => format!("{name} {id} does not exist"),

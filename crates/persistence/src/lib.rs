@@ -34,6 +34,7 @@ mod store;
 pub mod testing;
 pub mod tls;
 pub mod users;
+mod versions;
 pub mod warm;
 
 pub use address::{AddressError, DatabaseAddress};

@@ -38,6 +38,8 @@ pub struct User {
     pub full_name: String,
     /// When the user was created.
     pub created_at: DateTime<Utc>,
+    /// 1 when created, one more on every change.
+    pub version: i32,
 }
 
 /// A row of `products`.
@@ -51,6 +53,8 @@ pub struct Product {
     pub name: String,
     /// The current price of one unit.
     pub price_cents: i64,
+    /// 1 when created, one more on every change.
+    pub version: i32,
 }
 
 /// One page of a list, with the number of rows in the whole list.

@@ -228,6 +228,7 @@ mod tests {
             id: ProductId::new(id),
             name: format!("Product {id}"),
             price_cents,
+            version: 1,
         }
     }
 

@@ -1,8 +1,9 @@
 //! Queries on `products`.
 
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{NewProduct, Paging, ProductChanges, ProductId};
+use oms_domain::{IfMatch, NewProduct, Paging, ProductChanges, ProductId};
 use tokio::try_join;
 
 use crate::error::{Entity, StoreError};
@@ -77,22 +78,38 @@ struct ProductChangeset<'a> {
     price_cents: Option<i64>,
 }
 
-/// Applies `changes` to the product with this id. Orders already placed keep
-/// the prices they were placed at.
+/// Applies `changes` to the product with this id, if `if_match` allows its
+/// version. Orders already placed keep the prices they were placed at.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: ProductId,
     changes: &ProductChanges,
+    if_match: Option<&IfMatch>,
 ) -> Result<Product, StoreError> {
     let changeset = ProductChangeset {
         name: changes.name().map(|name| name.as_str()),
         price_cents: changes.price().map(|price| price.get()),
     };
-    diesel::update(products::table.find(id.get()))
-        .set(changeset)
-        .returning(Product::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| StoreError::not_found(Entity::Product, id.get()))
+    let (versions, any) = crate::versions::condition(if_match);
+    let updated = diesel::update(
+        products::table.find(id.get()).filter(
+            products::version
+                .eq_any(versions)
+                .or(any.into_sql::<Bool>()),
+        ),
+    )
+    .set(changeset)
+    .returning(Product::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
+    match updated {
+        Some(row) => Ok(row),
+        None => Err(crate::versions::refusal(
+            Entity::Product,
+            id.get(),
+            if_match,
+            get(conn, id).await.map(|row| row.version),
+        )),
+    }
 }

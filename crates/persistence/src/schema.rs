@@ -78,6 +78,7 @@ diesel::table! {
         updated_at -> Nullable<Timestamptz>,
         total_amount_cents -> Int8,
         total_quantity -> Int8,
+        version -> Int4,
     }
 }
 
@@ -86,6 +87,7 @@ diesel::table! {
         id -> Int8,
         name -> Text,
         price_cents -> Int8,
+        version -> Int4,
     }
 }
 
@@ -95,6 +97,7 @@ diesel::table! {
         email -> Text,
         full_name -> Text,
         created_at -> Timestamptz,
+        version -> Int4,
     }
 }
 

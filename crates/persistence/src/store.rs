@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use oms_domain::{
-    Actor, ApiKeyId, Grant, KeyToken, NewOrder, NewProduct, NewUser, OrderFilter, OrderId,
+    Actor, ApiKeyId, Grant, IfMatch, KeyToken, NewOrder, NewProduct, NewUser, OrderFilter, OrderId,
     OrderStatus, Paging, ProductChanges, ProductId, UserChanges, UserId,
 };
 
@@ -139,8 +139,13 @@ impl Store {
     }
 
     /// See [`users::update`].
-    pub async fn update_user(&self, id: UserId, changes: &UserChanges) -> Result<User, StoreError> {
-        self.with_conn(async |conn| users::update(conn, id, changes).await)
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        changes: &UserChanges,
+        if_match: Option<&IfMatch>,
+    ) -> Result<User, StoreError> {
+        self.with_conn(async |conn| users::update(conn, id, changes, if_match).await)
             .await
     }
 
@@ -178,9 +183,10 @@ impl Store {
         &self,
         id: ProductId,
         changes: &ProductChanges,
+        if_match: Option<&IfMatch>,
     ) -> Result<Product, StoreError> {
         let updated = self
-            .with_conn(async |conn| products::update(conn, id, changes).await)
+            .with_conn(async |conn| products::update(conn, id, changes, if_match).await)
             .await;
         // The change's notice will also arrive, but this store's callers must
         // see their own change at once.

@@ -1,8 +1,9 @@
 //! Queries on `users`.
 
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{NewUser, Paging, UserChanges, UserId};
+use oms_domain::{IfMatch, NewUser, Paging, UserChanges, UserId};
 use tokio::try_join;
 
 use crate::error::{Entity, StoreError};
@@ -52,21 +53,36 @@ struct UserChangeset<'a> {
     full_name: Option<&'a str>,
 }
 
-/// Applies `changes` to the user with this id and returns the result.
+/// Applies `changes` to the user with this id, if `if_match` allows its
+/// version, and returns the result.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: UserId,
     changes: &UserChanges,
+    if_match: Option<&IfMatch>,
 ) -> Result<User, StoreError> {
     let changeset = UserChangeset {
         email: changes.email().map(|email| email.as_str()),
         full_name: changes.full_name().map(|name| name.as_str()),
     };
-    diesel::update(users::table.find(id.get()))
-        .set(changeset)
-        .returning(User::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| StoreError::not_found(Entity::User, id.get()))
+    let (versions, any) = crate::versions::condition(if_match);
+    let updated = diesel::update(
+        users::table
+            .find(id.get())
+            .filter(users::version.eq_any(versions).or(any.into_sql::<Bool>())),
+    )
+    .set(changeset)
+    .returning(User::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
+    match updated {
+        Some(row) => Ok(row),
+        None => Err(crate::versions::refusal(
+            Entity::User,
+            id.get(),
+            if_match,
+            get(conn, id).await.map(|row| row.version),
+        )),
+    }
 }

@@ -107,6 +107,7 @@ async fn a_change_through_the_store_is_read_back_at_once() {
         .update_product(
             ProductId::new(1),
             &ProductChanges::new(None, Some(Cents::new(999))).unwrap(),
+            None,
         )
         .await
         .unwrap();
@@ -199,6 +200,7 @@ async fn lists_show_products_as_they_are_now_whether_the_cache_holds_them_or_not
         .update_product(
             ProductId::new(2),
             &ProductChanges::new(Some(name), None).unwrap(),
+            None,
         )
         .await
         .unwrap();

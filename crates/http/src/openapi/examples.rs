@@ -9,7 +9,7 @@ pub fn ready() -> Value {
     json!({"status": "ready"})
 }
 pub fn user() -> Value {
-    json!({"id": 1, "email": "john.doe@example.com", "full_name": "John Doe", "created_at": "2024-01-10T08:00:00Z"})
+    json!({"id": 1, "email": "john.doe@example.com", "full_name": "John Doe", "created_at": "2024-01-10T08:00:00Z", "version": 1})
 }
 pub fn user_list() -> Value {
     json!({"users": [user()], "total": 1, "limit": 20, "offset": 0})
@@ -21,10 +21,10 @@ pub fn update_user() -> Value {
     json!({"full_name": "John Q. Doe"})
 }
 pub fn product() -> Value {
-    json!({"id": 1, "name": "MacBook Pro 16\"", "price_cents": 249_999})
+    json!({"id": 1, "name": "MacBook Pro 16\"", "price_cents": 249_999, "version": 1})
 }
 pub fn product_list() -> Value {
-    json!({"products": [product(), {"id": 2, "name": "USB-C Cable", "price_cents": 1_999}], "total": 2, "limit": 20, "offset": 0})
+    json!({"products": [product(), {"id": 2, "name": "USB-C Cable", "price_cents": 1_999, "version": 3}], "total": 2, "limit": 20, "offset": 0})
 }
 pub fn create_product() -> Value {
     json!({"name": "MacBook Pro 16\"", "price_cents": 249_999})
@@ -237,4 +237,11 @@ pub fn order_events() -> Value {
         ],
         "total": 2, "limit": 20, "offset": 0
     })
+}
+pub fn precondition_failed() -> Value {
+    error(
+        "PRECONDITION_FAILED",
+        "product 1 is at version 4, which If-Match does not name; nothing was changed",
+        Some("If-Match"),
+    )
 }

@@ -159,6 +159,12 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
             responses.insert("204".into(), json!({"description": "Done; no content."}));
         }
     }
+    if let Some(kind) = versioned(id) {
+        complete_versioned(operation, kind);
+    }
+    let responses = operation["responses"]
+        .as_object_mut()
+        .unwrap_or_else(|| panic!("{id} has no responses"));
     let guarded: [ErrorDoc; 3] = [
         (
             401,
@@ -226,6 +232,79 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
             headers["RateLimit-Policy"] = rate_limit_policy_header();
             headers["RateLimit"] = rate_limit_header();
         }
+    }
+}
+
+/// How an operation on a versioned resource uses its version.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Versioned {
+    /// Answers with `ETag`, or 304 when `If-None-Match` names it.
+    Read,
+    /// Answers with `ETag`.
+    Create,
+    /// Takes `If-Match` (412 when stale) and answers with `ETag`.
+    Change,
+}
+
+fn versioned(id: &str) -> Option<Versioned> {
+    match id {
+        "getUser" | "getProduct" => Some(Versioned::Read),
+        "createUser" | "createProduct" => Some(Versioned::Create),
+        "updateUser" | "updateProduct" => Some(Versioned::Change),
+        _ => None,
+    }
+}
+
+fn complete_versioned(operation: &mut Value, kind: Versioned) {
+    let etag = json!({
+        "description": "The resource's version in quotes (`\"3\"`), for `If-Match` and `If-None-Match`.",
+        "schema": {"type": "string", "example": "\"1\""},
+    });
+    let responses = operation["responses"]
+        .as_object_mut()
+        .expect("an operation has responses");
+    if let Some((_, success)) = responses
+        .iter_mut()
+        .find(|(status, _)| status.starts_with('2'))
+    {
+        success["headers"]["ETag"] = etag.clone();
+    }
+    let (name, description, status, response) = match kind {
+        Versioned::Create => return,
+        Versioned::Read => (
+            "If-None-Match",
+            "Entity tags (`\"3\"`, weak ones too) or `*`: when one names the current version, the answer is 304 with no body.",
+            "304",
+            json!({"description": "Not modified: the version is the one named in `If-None-Match`.", "headers": {"ETag": etag}}),
+        ),
+        Versioned::Change => (
+            "If-Match",
+            "`*` or strong entity tags (`\"3\"`): the change is made only if the resource is at a version named; else 412 and nothing changes.",
+            "412",
+            json!({
+                "description": "`If-Match` names none of the resource's versions, or the resource does not exist (`PRECONDITION_FAILED`); nothing was changed.",
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ApiError"},
+                    "example": examples::precondition_failed(),
+                }},
+            }),
+        ),
+    };
+    responses.insert(status.into(), response);
+    let parameters = operation
+        .as_object_mut()
+        .expect("an operation is an object")
+        .entry("parameters")
+        .or_insert_with(|| json!([]));
+    if let Value::Array(list) = parameters {
+        list.push(json!({
+            "name": name,
+            "in": "header",
+            "required": false,
+            "description": description,
+            "schema": {"type": "string"},
+            "example": "\"1\"",
+        }));
     }
 }
 
