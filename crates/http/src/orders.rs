@@ -14,6 +14,7 @@ use paperclip::v2::schema::Apiv2Schema as SchemaOf;
 use serde::{Deserialize, Serialize};
 
 use crate::access::actor;
+use crate::conditions::{self, Versioned};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
@@ -42,6 +43,8 @@ pub struct OrderJson {
     total_amount_cents: i64,
     /// Σ quantity over the lines.
     total_quantity: i64,
+    /// 1 when placed, one more on every change; also the `ETag`.
+    version: i32,
 }
 
 /// One line of an order.
@@ -101,8 +104,13 @@ impl From<OrderDetails> for OrderJson {
             items: order.items.into_iter().map(ItemJson::from).collect(),
             total_amount_cents: order.totals.amount.get(),
             total_quantity: order.totals.quantity,
+            version: order.version,
         }
     }
+}
+
+fn versioned<R>(order: OrderDetails, answer: impl FnOnce(OrderDetails) -> R) -> Versioned<R> {
+    Versioned::new(order.version, answer(order))
 }
 
 /// A page of orders, newest first, with the count and totals of every matching order.
@@ -231,9 +239,10 @@ async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<OrderLis
 async fn get(
     store: web::Data<Store>,
     path: web::Path<String>,
-) -> Result<Json<OrderJson>, ApiError> {
+) -> Result<Versioned<Json<OrderJson>>, ApiError> {
     let id: OrderId = fields::id("order_id", &path)?;
-    Ok(Json(store.get_order(id).await?.into()))
+    let order = store.get_order(id).await?;
+    Ok(versioned(order, |order| Json(order.into())))
 }
 
 fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
@@ -281,10 +290,12 @@ async fn create(
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateOrder>,
-) -> Result<Created<OrderJson>, ApiError> {
+) -> Result<Versioned<Created<OrderJson>>, ApiError> {
     let order = new_order(body.0)?;
     let placed = store.create_order(&order, &actor(&req)).await?;
-    Ok(Created::at(&config, "orders", placed.id, placed.into()))
+    Ok(versioned(placed, |placed| {
+        Created::at(&config, "orders", placed.id, placed.into())
+    }))
 }
 
 /// Change an order's status
@@ -293,15 +304,20 @@ async fn create(
 /// `paid → shipped`, `paid → cancelled`. `shipped` and `cancelled` are final. Asking
 /// for the status the order already has changes nothing and answers 200. A change is
 /// recorded in the order's history (`order.status_changed`) in the same transaction.
+/// With `If-Match`, the change is made only if the order is still at a version it
+/// names (checked before the move is judged: 412, nothing changed).
 #[api_v2_operation(operation_id = "updateOrderStatus", tags(orders))]
 async fn update(
     req: HttpRequest,
     store: web::Data<Store>,
     path: web::Path<String>,
     body: JsonBody<UpdateOrder>,
-) -> Result<Json<OrderJson>, ApiError> {
+) -> Result<Versioned<Json<OrderJson>>, ApiError> {
     let id: OrderId = fields::id("order_id", &path)?;
+    let if_match = conditions::if_match(&req)?;
     let status = fields::status("status", &body.0.status.get("status")?)?;
-    let changed = store.change_order_status(id, status, &actor(&req)).await?;
-    Ok(Json(changed.into()))
+    let changed = store
+        .change_order_status(id, status, &actor(&req), if_match.as_ref())
+        .await?;
+    Ok(versioned(changed, |changed| Json(changed.into())))
 }

@@ -184,3 +184,74 @@ async fn a_stale_if_match_wins_over_a_conflict() {
     .await
     .expect_error(412, "PRECONDITION_FAILED", Some("If-Match"));
 }
+
+/// Orders: the version counts status changes; a stale If-Match is 412 even
+/// where the move itself would be refused (409), and of two moves made from
+/// one version exactly one lands.
+#[actix_web::test]
+async fn orders_are_versioned_and_guarded_like_the_rest() {
+    let app = common::spawn().await;
+    let user = app.user("ada@example.com", "Ada").await;
+    let product = app.product("Mug", 1299).await;
+    let placed = app.order(user, &[(product, 1)]).await;
+    assert_eq!(placed["version"], 1);
+    let id = placed["order_id"].as_i64().unwrap();
+    let full = format!("{}/orders/{id}", common::PREFIX);
+    let patch = |tag: Option<&str>, status: &str| {
+        let request = TestRequest::patch()
+            .uri(&full)
+            .set_json(json!({"status": status}));
+        match tag {
+            Some(tag) => request.insert_header((header::IF_MATCH, tag)),
+            None => request,
+        }
+    };
+    let paid = app.send(patch(Some("\"1\""), "paid")).await;
+    assert_eq!(etag(&paid), "\"2\"");
+    assert_eq!(paid.expect(200)["version"], 2);
+    app.send(patch(Some("\"1\""), "pending"))
+        .await
+        .expect_error(412, "PRECONDITION_FAILED", Some("If-Match"));
+    app.send(patch(Some("\"2\""), "pending"))
+        .await
+        .expect_error(409, "INVALID_STATUS_TRANSITION", None);
+    let same = app.send(patch(None, "paid")).await;
+    assert_eq!(etag(&same), "\"2\"", "a no-op is no new version");
+    let read = app
+        .send(
+            TestRequest::get()
+                .uri(&full)
+                .insert_header((header::IF_NONE_MATCH, "\"2\"")),
+        )
+        .await;
+    assert_eq!(read.status.as_u16(), 304);
+
+    for _ in 0..10 {
+        let id = app.order(user, &[(product, 1)]).await["order_id"]
+            .as_i64()
+            .unwrap();
+        let full = format!("{}/orders/{id}", common::PREFIX);
+        let replies = join_all(["paid", "cancelled"].map(|status| {
+            app.send(
+                TestRequest::patch()
+                    .uri(&full)
+                    .insert_header((header::IF_MATCH, "\"1\""))
+                    .set_json(json!({"status": status})),
+            )
+        }))
+        .await;
+        let mut statuses: Vec<u16> = replies.iter().map(|reply| reply.status.as_u16()).collect();
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 412]);
+        let events = app.get(&format!("/orders/{id}/events")).await.expect(200);
+        assert_eq!(events["total"], 2, "one change, one event");
+    }
+    app.send(
+        TestRequest::patch()
+            .uri(&format!("{}/orders/9999", common::PREFIX))
+            .insert_header((header::IF_MATCH, "*"))
+            .set_json(json!({"status": "paid"})),
+    )
+    .await
+    .expect_error(412, "PRECONDITION_FAILED", Some("If-Match"));
+}

@@ -77,6 +77,7 @@ pub(crate) struct OrderRow {
     pub updated_at: Option<DateTime<Utc>>,
     pub total_amount_cents: i64,
     pub total_quantity: i64,
+    pub version: i32,
 }
 
 /// A line of an order, with its product's current name.
@@ -110,6 +111,8 @@ pub struct OrderDetails {
     pub user_id: UserId,
     /// The user's current full name.
     pub user_name: String,
+    /// 1 when placed, one more on every change.
+    pub version: i32,
     /// Where it is in its life.
     pub status: OrderStatus,
     /// When it was placed.

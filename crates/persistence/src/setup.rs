@@ -10,6 +10,9 @@ use crate::pool::{quote_identifier, ConnectOptions};
 /// The migrations under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
+/// How long an instance waits before asking again for the migration lock.
+const MIGRATION_LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Key of the advisory lock that serialises migrations across instances.
 const MIGRATION_LOCK_KEY: i64 = 0x6f6d_735f_6d69_6772; // "oms_migr"
 
@@ -123,9 +126,21 @@ async fn database_exists(
 async fn migrate(mut conn: AsyncPgConnection, schema: &str) -> Result<Vec<String>, SetupError> {
     let schema = quote_identifier(schema);
     // The lock comes first: concurrent CREATE SCHEMA IF NOT EXISTS can still collide.
-    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+    // Instances that find it taken ask again rather than wait in a statement: a
+    // waiting statement is an open transaction, which a migration that builds an
+    // index CONCURRENTLY would wait for in turn (a deadlock).
+    loop {
+        let locked: bool = diesel::select(diesel::dsl::sql::<Bool>(&format!(
+            "pg_try_advisory_lock({MIGRATION_LOCK_KEY})"
+        )))
+        .get_result(&mut conn)
         .await
         .map_err(SetupError::Schema)?;
+        if locked {
+            break;
+        }
+        tokio::time::sleep(MIGRATION_LOCK_RETRY).await;
+    }
     conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
         .await
         .map_err(SetupError::Schema)?;

@@ -321,8 +321,9 @@ impl Store {
         id: OrderId,
         to: OrderStatus,
         actor: &Actor,
+        if_match: Option<&IfMatch>,
     ) -> Result<OrderDetails, StoreError> {
-        self.with_conn(async |conn| orders::change_status(conn, id, to, actor).await)
+        self.with_conn(async |conn| orders::change_status(conn, id, to, actor, if_match).await)
             .await
     }
 }

@@ -128,7 +128,7 @@ async fn filling_keeps_every_index_as_the_migrations_define_it() {
     assert!(
         migrated
             .iter()
-            .any(|d| d.starts_with("orders_user_id_created_at_id_covering_idx: ")),
+            .any(|d| d.starts_with("orders_user_id_created_at_id_listed_idx: ")),
         "{migrated:?}"
     );
     let sizes = Sizes {

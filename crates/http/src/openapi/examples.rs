@@ -40,13 +40,14 @@ pub fn order() -> Value {
             {"id": 1, "product_id": 1, "product_name": "MacBook Pro 16\"", "quantity": 2, "price_cents_at_purchase": 249_999},
             {"id": 2, "product_id": 2, "product_name": "USB-C Cable", "quantity": 1, "price_cents_at_purchase": 1_999}
         ],
-        "total_amount_cents": 501_997, "total_quantity": 3
+        "total_amount_cents": 501_997, "total_quantity": 3, "version": 1
     })
 }
 pub fn paid_order() -> Value {
     let mut order = order();
     order["status"] = "paid".into();
     order["updated_at"] = "2024-01-16T11:00:00Z".into();
+    order["version"] = 2.into();
     order
 }
 pub fn order_list() -> Value {

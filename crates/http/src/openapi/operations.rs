@@ -248,9 +248,9 @@ enum Versioned {
 
 fn versioned(id: &str) -> Option<Versioned> {
     match id {
-        "getUser" | "getProduct" => Some(Versioned::Read),
-        "createUser" | "createProduct" => Some(Versioned::Create),
-        "updateUser" | "updateProduct" => Some(Versioned::Change),
+        "getUser" | "getProduct" | "getOrder" => Some(Versioned::Read),
+        "createUser" | "createProduct" | "createOrder" => Some(Versioned::Create),
+        "updateUser" | "updateProduct" | "updateOrderStatus" => Some(Versioned::Change),
         _ => None,
     }
 }

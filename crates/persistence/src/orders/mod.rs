@@ -15,9 +15,9 @@ mod totals;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::AstPass;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{Actor, OrderId, OrderStatus, StatusChange};
+use oms_domain::{Actor, IfMatch, OrderId, OrderStatus, StatusChange};
 
 use crate::error::{Entity, StoreError};
 use crate::models::OrderDetails;
@@ -53,8 +53,9 @@ impl Statement for OrderById {
     }
 }
 
-/// Moves the order to status `to` if its life cycle allows it, recording the
-/// change and `actor` in the order's history; asking for the status it already
+/// Moves the order to status `to` if its life cycle allows it and `if_match`
+/// its version (checked first: a stale version is refused before the move is
+/// judged), recording the change and `actor` in the order's history; asking for the status it already
 /// has changes nothing (and writes nothing: an `UPDATE`, even one that matches no
 /// row, would run the day-totals trigger). The order is read in one statement; a
 /// move is then written, with its event, by a compare-and-set on the status that
@@ -65,9 +66,27 @@ pub async fn change_status(
     id: OrderId,
     to: OrderStatus,
     actor: &Actor,
+    if_match: Option<&IfMatch>,
 ) -> Result<OrderDetails, StoreError> {
     loop {
-        let mut order = get(conn, id).await?;
+        let read = get(conn, id).await;
+        let mut order = match (read, if_match) {
+            (Ok(order), Some(condition)) if !condition.allows(order.version) => {
+                return Err(StoreError::PreconditionFailed {
+                    entity: Entity::Order,
+                    id: id.get(),
+                    version: Some(order.version),
+                })
+            }
+            (Err(StoreError::NotFound { .. }), Some(_)) => {
+                return Err(StoreError::PreconditionFailed {
+                    entity: Entity::Order,
+                    id: id.get(),
+                    version: None,
+                })
+            }
+            (read, _) => read?,
+        };
         let StatusChange::Moves { from, to } = order.status.change_to(to)? else {
             return Ok(order);
         };
@@ -77,11 +96,13 @@ pub async fn change_status(
             to: to.as_str(),
             api_key_id: actor.api_key_id.map(|key| key.get()),
             request_id: actor.request_id.clone(),
+            version: order.version,
         };
         let changed: Option<ChangedAt> = Run(statement).get_result(&mut &*conn).await.optional()?;
         if let Some(changed) = changed {
             order.status = to;
             order.updated_at = changed.updated_at;
+            order.version = changed.version;
             return Ok(order);
         }
     }
@@ -94,6 +115,7 @@ struct ChangeStatus {
     to: &'static str,
     api_key_id: Option<i64>,
     request_id: Option<String>,
+    version: i32,
 }
 
 impl Statement for ChangeStatus {
@@ -107,15 +129,17 @@ impl Statement for ChangeStatus {
             3 => out.push_bind_param::<Text, _>(&self.to),
             4 => out.push_bind_param::<Nullable<BigInt>, _>(&self.api_key_id),
             5 => out.push_bind_param::<Nullable<Text>, _>(&self.request_id),
+            6 => out.push_bind_param::<Integer, _>(&self.version),
             _ => Err(unbound(n)),
         }
     }
 }
 
 row! {
-    /// When a status change was written.
+    /// When a status change was written, and the order's new version.
     struct ChangedAt {
         updated_at: Option<chrono::DateTime<chrono::Utc>> as Nullable<Timestamptz>,
+        version: i32 as Integer,
     }
 }
 

@@ -9,7 +9,7 @@
 -- all. Products' names are added by the caller (from its cache, mostly).
 WITH page AS (
     SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at,
-           o.total_amount_cents, o.total_quantity,
+           o.total_amount_cents, o.total_quantity, o.version,
            count(*) OVER () AS matched,
            sum_as_bigint(sum(o.total_amount_cents) OVER ()) AS matched_amount,
            sum_as_bigint(sum(o.total_quantity) OVER ()) AS matched_quantity
@@ -22,7 +22,7 @@ WITH page AS (
      LIMIT $5 OFFSET $6
 )
 SELECT page.id, page.user_id, page.status, page.created_at, page.updated_at,
-       page.total_amount_cents, page.total_quantity, u.full_name,
+       page.total_amount_cents, page.total_quantity, page.version, u.full_name,
        i.id AS item_id, i.product_id, i.quantity, i.price_cents_at_purchase,
        NULL::text AS product_name,
        page.matched, page.matched_amount, page.matched_quantity

@@ -200,6 +200,7 @@ impl Placement {
             id: OrderId::new(id),
             user_id: order.user_id(),
             user_name,
+            version: 1,
             status: order.status(),
             created_at,
             updated_at: None,
