@@ -57,6 +57,22 @@ impl From<ApiKey> for ApiKeyJson {
     }
 }
 
+impl ApiKeyJson {
+    /// The answer to the key's creation: the key itself beside the rest.
+    fn with_key(self, key: &str) -> NewApiKeyJson {
+        NewApiKeyJson {
+            id: self.id,
+            name: self.name,
+            prefix: self.prefix,
+            scopes: self.scopes,
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            key: key.to_owned(),
+        }
+    }
+}
+
 /// A new API key, with the key itself: shown this once, never again.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct NewApiKeyJson {
@@ -171,17 +187,7 @@ async fn create(
     };
     let (key, token) = store.create_key(&key).await?;
     let id = key.id;
-    let json = ApiKeyJson::from(key);
-    let body = NewApiKeyJson {
-        id: json.id,
-        name: json.name,
-        prefix: json.prefix,
-        scopes: json.scopes,
-        rate_limit_per_minute: json.rate_limit_per_minute,
-        created_at: json.created_at,
-        last_used_at: json.last_used_at,
-        key: token.expose().to_owned(),
-    };
+    let body = ApiKeyJson::from(key).with_key(token.expose());
     Ok(Created::at(&config, "api-keys", id, body))
 }
 

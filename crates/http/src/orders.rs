@@ -109,10 +109,6 @@ impl From<OrderDetails> for OrderJson {
     }
 }
 
-fn versioned<R>(order: OrderDetails, answer: impl FnOnce(OrderDetails) -> R) -> Versioned<R> {
-    Versioned::new(order.version, answer(order))
-}
-
 /// A page of orders, newest first, with the count and totals of every matching order.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct OrderList {
@@ -242,7 +238,7 @@ async fn get(
 ) -> Result<Versioned<Json<OrderJson>>, ApiError> {
     let id: OrderId = fields::id("order_id", &path)?;
     let order = store.get_order(id).await?;
-    Ok(versioned(order, |order| Json(order.into())))
+    Ok(Versioned::new(order.version, Json(order.into())))
 }
 
 fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
@@ -293,9 +289,10 @@ async fn create(
 ) -> Result<Versioned<Created<OrderJson>>, ApiError> {
     let order = new_order(body.0)?;
     let placed = store.create_order(&order, &actor(&req)).await?;
-    Ok(versioned(placed, |placed| {
-        Created::at(&config, "orders", placed.id, placed.into())
-    }))
+    Ok(Versioned::new(
+        placed.version,
+        Created::at(&config, "orders", placed.id, placed.into()),
+    ))
 }
 
 /// Change an order's status
@@ -319,5 +316,5 @@ async fn update(
     let changed = store
         .change_order_status(id, status, &actor(&req), if_match.as_ref())
         .await?;
-    Ok(versioned(changed, |changed| Json(changed.into())))
+    Ok(Versioned::new(changed.version, Json(changed.into())))
 }

@@ -39,10 +39,6 @@ impl From<Product> for ProductJson {
     }
 }
 
-fn versioned<R>(product: Product, answer: impl FnOnce(Product) -> R) -> Versioned<R> {
-    Versioned::new(product.version, answer(product))
-}
-
 /// A page of products in id order.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct ProductList {
@@ -119,7 +115,7 @@ async fn get(
 ) -> Result<Versioned<Json<ProductJson>>, ApiError> {
     let id: ProductId = fields::id("product_id", &path)?;
     let product = store.get_product(id).await?;
-    Ok(versioned(product, |product| Json(product.into())))
+    Ok(Versioned::new(product.version, Json(product.into())))
 }
 
 /// Create a product
@@ -137,9 +133,10 @@ async fn create(
         price: Cents::price(body.price_cents.get("price_cents")?).named("price_cents")?,
     };
     let product = store.create_product(&product).await?;
-    Ok(versioned(product, |product| {
-        Created::at(&config, "products", product.id, product.into())
-    }))
+    Ok(Versioned::new(
+        product.version,
+        Created::at(&config, "products", product.id, product.into()),
+    ))
 }
 
 /// Change a product
@@ -171,5 +168,5 @@ async fn update(
     let product = store
         .update_product(id, &changes, if_match.as_ref())
         .await?;
-    Ok(versioned(product, |product| Json(product.into())))
+    Ok(Versioned::new(product.version, Json(product.into())))
 }

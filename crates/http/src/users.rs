@@ -43,10 +43,6 @@ impl From<User> for UserJson {
     }
 }
 
-fn versioned<R>(user: User, answer: impl FnOnce(User) -> R) -> Versioned<R> {
-    Versioned::new(user.version, answer(user))
-}
-
 /// A page of users in id order.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct UserList {
@@ -123,7 +119,7 @@ async fn get(
 ) -> Result<Versioned<Json<UserJson>>, ApiError> {
     let id: UserId = fields::id("user_id", &path)?;
     let user = store.get_user(id).await?;
-    Ok(versioned(user, |user| Json(user.into())))
+    Ok(Versioned::new(user.version, Json(user.into())))
 }
 
 /// Create a user
@@ -142,9 +138,10 @@ async fn create(
         full_name: FullName::parse(&body.full_name.get("full_name")?).named("full_name")?,
     };
     let user = store.create_user(&user).await?;
-    Ok(versioned(user, |user| {
-        Created::at(&config, "users", user.id, user.into())
-    }))
+    Ok(Versioned::new(
+        user.version,
+        Created::at(&config, "users", user.id, user.into()),
+    ))
 }
 
 /// Change a user
@@ -174,5 +171,5 @@ async fn update(
         .transpose()?;
     let changes = UserChanges::new(email, full_name)?;
     let user = store.update_user(id, &changes, if_match.as_ref()).await?;
-    Ok(versioned(user, |user| Json(user.into())))
+    Ok(Versioned::new(user.version, Json(user.into())))
 }
