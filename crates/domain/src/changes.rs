@@ -1,6 +1,6 @@
 //! What a client asks to create or change, once validated.
 
-use crate::{Cents, Email, FullName, InputError, ProductName};
+use crate::{Cents, Email, FullName, InputError, ProductName, Stock};
 
 /// A user to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub struct NewProduct {
     pub name: ProductName,
     /// The current price of one unit, ≥ 0.
     pub price: Cents,
+    /// The units there are to sell; `None` when stock is not tracked.
+    pub stock: Option<Stock>,
 }
 
 /// The fields of a user to change; at least one is set.
@@ -60,22 +62,28 @@ impl UserChanges {
 /// ```
 /// use oms_domain::{Cents, ProductChanges};
 ///
-/// assert!(ProductChanges::new(None, Some(Cents::new(0))).is_ok());
-/// assert!(ProductChanges::new(None, None).is_err());
+/// assert!(ProductChanges::new(None, Some(Cents::new(0)), None).is_ok());
+/// assert!(ProductChanges::new(None, None, None).is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductChanges {
     name: Option<ProductName>,
     price: Option<Cents>,
+    stock: Option<Option<Stock>>,
 }
 
 impl ProductChanges {
-    /// Refuses an update that changes nothing.
-    pub fn new(name: Option<ProductName>, price: Option<Cents>) -> Result<Self, InputError> {
-        if name.is_none() && price.is_none() {
-            return Err(InputError::empty_update("name, price_cents"));
+    /// Refuses an update that changes nothing. `stock` is `Some(None)` to stop
+    /// tracking the product's stock.
+    pub fn new(
+        name: Option<ProductName>,
+        price: Option<Cents>,
+        stock: Option<Option<Stock>>,
+    ) -> Result<Self, InputError> {
+        if name.is_none() && price.is_none() && stock.is_none() {
+            return Err(InputError::empty_update("name, price_cents, stock"));
         }
-        Ok(Self { name, price })
+        Ok(Self { name, price, stock })
     }
 
     /// The new name, if it changes.
@@ -86,6 +94,11 @@ impl ProductChanges {
     /// The new price, if it changes.
     pub fn price(&self) -> Option<Cents> {
         self.price
+    }
+
+    /// The new stock, if it changes: `Some(None)` stops tracking it.
+    pub fn stock(&self) -> Option<Option<Stock>> {
+        self.stock
     }
 }
 
@@ -99,7 +112,7 @@ mod tests {
         let err = UserChanges::new(None, None).unwrap_err();
         assert_eq!(err.kind, InputErrorKind::EmptyUpdate);
         assert_eq!(err.field, None);
-        let err = ProductChanges::new(None, None).unwrap_err();
+        let err = ProductChanges::new(None, None, None).unwrap_err();
         assert_eq!(err.kind, InputErrorKind::EmptyUpdate);
     }
 
@@ -109,8 +122,10 @@ mod tests {
         let changes = UserChanges::new(Some(email.clone()), None).unwrap();
         assert_eq!(changes.email(), Some(&email));
         assert_eq!(changes.full_name(), None);
-        let changes = ProductChanges::new(None, Some(Cents::new(5))).unwrap();
+        let changes = ProductChanges::new(None, Some(Cents::new(5)), None).unwrap();
         assert_eq!(changes.price(), Some(Cents::new(5)));
         assert_eq!(changes.name(), None);
+        let untracked = ProductChanges::new(None, None, Some(None)).unwrap();
+        assert_eq!(untracked.stock(), Some(None));
     }
 }

@@ -46,7 +46,7 @@ pub use input::{Email, FullName, ProductName};
 pub use money::{Cents, Overflow};
 pub use order::{LineRequest, NewOrder, OrderTotals, PricedLine, PricedOrder, PricingError};
 pub use paging::Paging;
-pub use quantity::Quantity;
+pub use quantity::{Quantity, Stock};
 pub use status::{OrderStatus, StatusChange, TransitionError};
 pub use usage::{Grant, UsageWindow};
 pub use version::IfMatch;

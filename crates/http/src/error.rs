@@ -44,6 +44,8 @@ pub enum ErrorCode {
     EmailTaken,
     /// 409: the order's life cycle forbids the change.
     InvalidStatusTransition,
+    /// 409: a tracked product has less stock left than the order asks; nothing was ordered.
+    OutOfStock,
     /// 413: the body is larger than the limit.
     PayloadTooLarge,
     /// 415: the body is not JSON.
@@ -71,7 +73,9 @@ impl ErrorCode {
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken | Self::InvalidStatusTransition => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::InvalidStatusTransition | Self::OutOfStock => {
+                StatusCode::CONFLICT
+            }
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -224,6 +228,16 @@ impl From<StoreError> for ApiError {
                 Self::with_field(ErrorCode::PreconditionFailed, "If-Match", detail)
             }
             StoreError::Transition(_) => Self::new(ErrorCode::InvalidStatusTransition, detail),
+            StoreError::OutOfStock(shortages) => {
+                let field = match shortages.as_slice() {
+                    [short] => Some(format!("items[{}].quantity", short.line)),
+                    _ => None,
+                };
+                Self {
+                    field,
+                    ..Self::new(ErrorCode::OutOfStock, detail)
+                }
+            }
             StoreError::OrderTooLarge => Self::invalid("items", detail),
             StoreError::TotalsTooLarge => Self::new(ErrorCode::ValidationError, detail),
             StoreError::Unavailable(_) => {

@@ -197,7 +197,7 @@ pub enum Patch<T> {
     /// The field was not sent: leave it as it is.
     #[default]
     Absent,
-    /// The field was sent as `null`, which no updatable field accepts.
+    /// The field was sent as `null`: refused by most fields, clears the others.
     Null,
     /// The field's new value.
     Value(T),
@@ -236,6 +236,16 @@ impl<T> Patch<T> {
                 format!("{field} must not be null"),
             )),
             Self::Value(value) => Ok(Some(value)),
+        }
+    }
+
+    /// For a field that `null` clears: `None` when left out, `Some(None)` for
+    /// `null`.
+    pub fn into_nullable(self) -> Option<Option<T>> {
+        match self {
+            Self::Absent => None,
+            Self::Null => Some(None),
+            Self::Value(value) => Some(Some(value)),
         }
     }
 }

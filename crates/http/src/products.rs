@@ -1,7 +1,7 @@
 //! `/products`: list, read, create and change products.
 
 use actix_web::HttpRequest;
-use oms_domain::{Cents, NewProduct, ProductChanges, ProductId, ProductName};
+use oms_domain::{Cents, NewProduct, ProductChanges, ProductId, ProductName, Stock};
 use oms_persistence::{Product, Store};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
@@ -24,8 +24,11 @@ pub struct ProductJson {
     name: String,
     /// The current price of one unit, in integer cents.
     price_cents: i64,
-    /// 1 when created, one more on every change; also the `ETag`.
+    /// 1 when created, one more on every change (stock taken by an order or
+    /// given back by a cancellation included); also the `ETag`.
     version: i32,
+    /// Units left to sell; `null` when the product's stock is not tracked.
+    stock: Option<i32>,
 }
 
 impl From<Product> for ProductJson {
@@ -35,6 +38,7 @@ impl From<Product> for ProductJson {
             name: product.name,
             price_cents: product.price_cents,
             version: product.version,
+            stock: product.stock,
         }
     }
 }
@@ -62,6 +66,10 @@ pub struct CreateProduct {
     /// The price of one unit in integer cents, 0 or more.
     #[serde(default)]
     price_cents: Required<i64>,
+    /// Units there are to sell, 0 or more; left out or `null`, the product's
+    /// stock is not tracked and orders never run out of it.
+    #[serde(default)]
+    stock: Option<i64>,
 }
 
 /// The fields of a product to change; give at least one.
@@ -74,6 +82,11 @@ pub struct UpdateProduct {
     /// A new price in integer cents, 0 or more. Orders already placed keep their prices.
     #[serde(default)]
     price_cents: Patch<i64>,
+    /// The units now left to sell, 0 or more (set, not added: send `If-Match`
+    /// to restock without losing what orders took meanwhile); `null` stops
+    /// tracking the product's stock.
+    #[serde(default)]
+    stock: Patch<i64>,
 }
 
 /// Registers the routes under the API prefix.
@@ -131,6 +144,10 @@ async fn create(
     let product = NewProduct {
         name: ProductName::parse(&body.name.get("name")?).named("name")?,
         price: Cents::price(body.price_cents.get("price_cents")?).named("price_cents")?,
+        stock: body
+            .stock
+            .map(|units| Stock::new(units).named("stock"))
+            .transpose()?,
     };
     let product = store.create_product(&product).await?;
     Ok(Versioned::new(
@@ -141,8 +158,8 @@ async fn create(
 
 /// Change a product
 ///
-/// Renames a product, changes its price, or both. Orders already placed keep the
-/// prices they were placed at. With `If-Match`, the change is made only if the
+/// Renames a product, changes its price, sets its stock, or any of these. Orders
+/// already placed keep the prices they were placed at. With `If-Match`, the change is made only if the
 /// product is still at a version it names (else 412, nothing changed).
 #[api_v2_operation(operation_id = "updateProduct", tags(products))]
 async fn update(
@@ -164,7 +181,16 @@ async fn update(
         .into_option("price_cents")?
         .map(|cents| Cents::price(cents).named("price_cents"))
         .transpose()?;
-    let changes = ProductChanges::new(name, price)?;
+    let stock = body
+        .stock
+        .into_nullable()
+        .map(|stock| {
+            stock
+                .map(|units| Stock::new(units).named("stock"))
+                .transpose()
+        })
+        .transpose()?;
+    let changes = ProductChanges::new(name, price, stock)?;
     let product = store
         .update_product(id, &changes, if_match.as_ref())
         .await?;

@@ -20,7 +20,7 @@ async fn products_are_created_read_listed_and_changed() {
     let mug = reply.expect(201);
     assert_eq!(
         mug,
-        json!({"id": mug["id"], "name": "Mug", "price_cents": 1299, "version": 1})
+        json!({"id": mug["id"], "name": "Mug", "price_cents": 1299, "version": 1, "stock": null})
     );
     assert_eq!(location, format!("/api/v1/products/{}", mug["id"]));
     let free = app.product("Sticker", 0).await;
@@ -41,7 +41,7 @@ async fn products_are_created_read_listed_and_changed() {
         .expect(200);
     assert_eq!(
         changed,
-        json!({"id": free, "name": "Sticker", "price_cents": 50, "version": 2})
+        json!({"id": free, "name": "Sticker", "price_cents": 50, "version": 2, "stock": null})
     );
     let renamed = app
         .patch(
@@ -52,7 +52,7 @@ async fn products_are_created_read_listed_and_changed() {
         .expect(200);
     assert_eq!(
         renamed,
-        json!({"id": free, "name": "Big sticker", "price_cents": 75, "version": 3})
+        json!({"id": free, "name": "Big sticker", "price_cents": 75, "version": 3, "stock": null})
     );
 }
 

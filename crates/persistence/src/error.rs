@@ -1,7 +1,7 @@
 //! Failures of the storage layer, classified once, by kind.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use oms_domain::{OrderStatus, TransitionError};
+use oms_domain::{OrderStatus, ProductId, TransitionError};
 
 /// The kind of row a lookup did not find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,9 @@ pub enum StoreError {
         /// product; empty for a missing user.
         lines: Vec<usize>,
     },
+    /// Some tracked products of an order have less stock left than it asks.
+    #[error("{}", describe_shortages(.0))]
+    OutOfStock(Vec<Shortage>),
     /// An order's total would not fit in 64 bits.
     #[error("the order total does not fit in a 64-bit integer number of cents")]
     OrderTooLarge,
@@ -76,6 +79,32 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error")]
     Database(#[source] DieselError),
+}
+
+/// A product an order asks more of than is left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortage {
+    /// The product.
+    pub product_id: ProductId,
+    /// How many units the order asks for, all its lines of the product together.
+    pub wanted: i64,
+    /// How many units were left.
+    pub left: i32,
+    /// The place (from 0) of the order's first line of the product.
+    pub line: usize,
+}
+
+fn describe_shortages(shortages: &[Shortage]) -> String {
+    let each: Vec<String> = shortages
+        .iter()
+        .map(|short| {
+            format!(
+                "product {} ({} ordered, {} left)",
+                short.product_id, short.wanted, short.left
+            )
+        })
+        .collect();
+    format!("not enough stock: {}; nothing was ordered", each.join(", "))
 }
 
 pub(crate) fn entity_name(entity: Entity) -> &'static str {

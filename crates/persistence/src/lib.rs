@@ -39,7 +39,7 @@ pub mod warm;
 
 pub use address::{AddressError, DatabaseAddress};
 pub use diesel_async::AsyncPgConnection;
-pub use error::{Entity, StoreError};
+pub use error::{Entity, Shortage, StoreError};
 pub use keys::{ApiKey, NewApiKey};
 pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};
 pub use orders::OrderEvent;

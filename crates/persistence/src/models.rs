@@ -55,6 +55,8 @@ pub struct Product {
     pub price_cents: i64,
     /// 1 when created, one more on every change.
     pub version: i32,
+    /// The units left to sell; `None` when stock is not tracked.
+    pub stock: Option<i32>,
 }
 
 /// One page of a list, with the number of rows in the whole list.

@@ -229,6 +229,7 @@ mod tests {
             name: format!("Product {id}"),
             price_cents,
             version: 1,
+            stock: None,
         }
     }
 

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{IfMatch, NewProduct, Paging, ProductChanges, ProductId};
+use oms_domain::{IfMatch, NewProduct, Paging, ProductChanges, ProductId, Stock};
 use tokio::try_join;
 
 use crate::error::{Entity, StoreError};
@@ -65,6 +65,7 @@ pub async fn create(
         .values((
             products::name.eq(product.name.as_str()),
             products::price_cents.eq(product.price.get()),
+            products::stock.eq(product.stock.map(Stock::get)),
         ))
         .returning(Product::as_returning())
         .get_result(conn)
@@ -76,10 +77,13 @@ pub async fn create(
 struct ProductChangeset<'a> {
     name: Option<&'a str>,
     price_cents: Option<i64>,
+    stock: Option<Option<i32>>,
 }
 
 /// Applies `changes` to the product with this id, if `if_match` allows its
-/// version. Orders already placed keep the prices they were placed at.
+/// version. Orders already placed keep the prices they were placed at. Stock is
+/// set, not added to: to restock safely, read the product and send its version
+/// as `if_match`.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: ProductId,
@@ -89,6 +93,7 @@ pub async fn update(
     let changeset = ProductChangeset {
         name: changes.name().map(|name| name.as_str()),
         price_cents: changes.price().map(|price| price.get()),
+        stock: changes.stock().map(|stock| stock.map(Stock::get)),
     };
     let (versions, any) = crate::versions::condition(if_match);
     let updated = diesel::update(

@@ -88,6 +88,7 @@ diesel::table! {
         name -> Text,
         price_cents -> Int8,
         version -> Int4,
+        stock -> Nullable<Int4>,
     }
 }
 

@@ -193,3 +193,83 @@ async fn an_order_the_database_refuses_fails_alone_when_placed_with_others() {
     store.compact_day_totals().await.unwrap();
     assert_eq!(count(&mut conn, DAY_TOTALS_DISAGREEING).await, 0);
 }
+
+#[tokio::test]
+async fn stock_serves_the_orders_of_a_batch_in_turn_and_refused_ones_take_nothing() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    conn.batch_execute(CATALOGUE).await.unwrap();
+    conn.batch_execute(
+        "INSERT INTO products (id, name, price_cents, stock) VALUES (4, 'Tea', 300, 5), (5, 'Cup', 800, 1);",
+    )
+    .await
+    .unwrap();
+    let batch: Vec<ToPlace> = [
+        order(1, None, &[(4, 3), (5, 1), (1, 1)]),
+        order(2, None, &[(5, 1)]),
+        order(404, None, &[(4, 100)]),
+        order(3, None, &[(4, 1), (4, 1)]),
+        order(1, None, &[(1, 1), (4, 1), (5, 2), (4, 1)]),
+        order(2, None, &[(1, 5)]),
+    ]
+    .into_iter()
+    .map(|order| ToPlace {
+        order,
+        actor: Actor::default(),
+    })
+    .collect();
+
+    let outcomes = placing::place(&conn, &batch).await.unwrap();
+
+    let [first, no_cup, no_user, repeated, short_of_two, untracked] = outcomes.try_into().unwrap();
+    let placed = [first.unwrap(), repeated.unwrap(), untracked.unwrap()];
+    assert_eq!(
+        placed.iter().map(lines_of).collect::<Vec<_>>(),
+        [
+            vec![(4, 3, 300), (5, 1, 800), (1, 1, 150)],
+            vec![(4, 1, 300), (4, 1, 300)],
+            vec![(1, 5, 150)],
+        ]
+    );
+    let short = |outcome: Result<OrderDetails, StoreError>| match outcome {
+        Err(StoreError::OutOfStock(shortages)) => shortages
+            .into_iter()
+            .map(|s| (s.product_id.get(), s.wanted, s.left, s.line))
+            .collect::<Vec<_>>(),
+        other => panic!("expected OutOfStock, got {other:?}"),
+    };
+    assert_eq!(short(no_cup), [(5, 1, 0, 0)]);
+    // Repeated lines count together, and each short product is named once
+    // with its first line.
+    assert_eq!(short(short_of_two), [(4, 2, 0, 1), (5, 2, 0, 2)]);
+    assert!(matches!(
+        no_user,
+        Err(StoreError::OrderRefersToMissing {
+            entity: Entity::User,
+            ..
+        })
+    ));
+    // What the served orders took, in one update per product (one version).
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM products \
+             WHERE (id = 4 AND stock = 0 AND version = 2) OR (id = 5 AND stock = 0 AND version = 2) \
+                OR (id = 1 AND stock IS NULL AND version = 1)"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM orders").await,
+        3
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM order_items").await,
+        6
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM order_events").await,
+        3
+    );
+}

@@ -106,7 +106,7 @@ async fn a_change_through_the_store_is_read_back_at_once() {
     store
         .update_product(
             ProductId::new(1),
-            &ProductChanges::new(None, Some(Cents::new(999))).unwrap(),
+            &ProductChanges::new(None, Some(Cents::new(999)), None).unwrap(),
             None,
         )
         .await
@@ -199,7 +199,7 @@ async fn lists_show_products_as_they_are_now_whether_the_cache_holds_them_or_not
     store
         .update_product(
             ProductId::new(2),
-            &ProductChanges::new(Some(name), None).unwrap(),
+            &ProductChanges::new(Some(name), None, None).unwrap(),
             None,
         )
         .await

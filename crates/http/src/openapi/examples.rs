@@ -21,13 +21,13 @@ pub fn update_user() -> Value {
     json!({"full_name": "John Q. Doe"})
 }
 pub fn product() -> Value {
-    json!({"id": 1, "name": "MacBook Pro 16\"", "price_cents": 249_999, "version": 1})
+    json!({"id": 1, "name": "MacBook Pro 16\"", "price_cents": 249_999, "version": 1, "stock": 12})
 }
 pub fn product_list() -> Value {
-    json!({"products": [product(), {"id": 2, "name": "USB-C Cable", "price_cents": 1_999, "version": 3}], "total": 2, "limit": 20, "offset": 0})
+    json!({"products": [product(), {"id": 2, "name": "USB-C Cable", "price_cents": 1_999, "version": 3, "stock": null}], "total": 2, "limit": 20, "offset": 0})
 }
 pub fn create_product() -> Value {
-    json!({"name": "MacBook Pro 16\"", "price_cents": 249_999})
+    json!({"name": "MacBook Pro 16\"", "price_cents": 249_999, "stock": 12})
 }
 pub fn update_product() -> Value {
     json!({"price_cents": 239_999})
@@ -126,6 +126,13 @@ pub fn product_missing() -> Value {
         "PRODUCT_NOT_FOUND",
         "product 42 does not exist",
         Some("items[0].product_id"),
+    )
+}
+pub fn out_of_stock() -> Value {
+    error(
+        "OUT_OF_STOCK",
+        "not enough stock: product 1 (2 ordered, 1 left); nothing was ordered",
+        Some("items[0].quantity"),
     )
 }
 pub fn order_not_found() -> Value {

@@ -131,6 +131,14 @@ pub(super) fn complete_schemas(doc: &mut Value) {
         &format!("{schemas}/UpdateProduct/properties/price_cents"),
         price,
     );
+    let stock = json!({"minimum": 0, "maximum": i32::MAX, "nullable": true, "example": 12});
+    for shape in ["CreateProduct", "UpdateProduct", "ProductJson"] {
+        extend(
+            doc,
+            &format!("{schemas}/{shape}/properties/stock"),
+            stock.clone(),
+        );
+    }
     extend(
         doc,
         &format!("{schemas}/CreateOrder/properties/user_id"),

@@ -110,8 +110,19 @@ pub async fn spawn_with(
 ) -> TestApp<
     impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = Error>,
 > {
+    spawn_pooled(config, 4).await
+}
+
+/// Starts the app on a new database with `config` and a pool of `connections`
+/// (a quarter of them place orders at once).
+pub async fn spawn_pooled(
+    config: ApiConfig,
+    connections: usize,
+) -> TestApp<
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = Error>,
+> {
     let db = TestDatabase::new().await;
-    let store = Store::new(db.pool(4));
+    let store = Store::new(db.pool(connections));
     let access = Access::new(store.clone(), RateLimit::per_minute(DEFAULT_LIMIT).unwrap());
     let key = create_key(&store, &["admin"], Some(0)).await;
     let service = test::init_service(app(

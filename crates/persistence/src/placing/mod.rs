@@ -8,9 +8,9 @@ use diesel::query_builder::AstPass;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{Actor, Cents, NewOrder, OrderId, OrderItemId, PricingError};
+use oms_domain::{Actor, Cents, NewOrder, OrderId, OrderItemId, PricingError, ProductId};
 
-use crate::error::{Entity, StoreError};
+use crate::error::{Entity, Shortage, StoreError};
 use crate::models::{ItemDetails, OrderDetails};
 use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
 
@@ -25,8 +25,9 @@ pub struct ToPlace {
 
 /// Places `orders` with one statement, so in one transaction and one round trip:
 /// it reads the users and the products' current prices, and writes each order
-/// with its lines and its `order.created` event if its user and every product
-/// exist and its total fits in 64 bits. The answer holds each order's outcome, in the order given; a refused
+/// with its lines and its `order.created` event, taking the stock of its tracked
+/// products, if its user and every product exist, its total fits in 64 bits and
+/// there is stock enough (orders are served in the order given). The answer holds each order's outcome, in the order given; a refused
 /// order writes nothing and does not stop the others. `Err` means the statement
 /// failed as a whole and wrote nothing.
 pub async fn place(
@@ -119,6 +120,8 @@ row! {
         user_name: Option<String> as Nullable<Text>,
         missing: Vec<i64> as Array<BigInt>,
         fits: bool as Bool,
+        short_ids: Vec<i64> as Array<BigInt>,
+        short_left: Vec<i32> as Array<Integer>,
         order_id: Option<i64> as Nullable<BigInt>,
         created_at: Option<chrono::DateTime<chrono::Utc>> as Nullable<Timestamptz>,
         item_ids: Option<Vec<i64>> as Nullable<Array<BigInt>>,
@@ -154,6 +157,13 @@ impl Placement {
         }
         if !self.fits {
             return Err(StoreError::OrderTooLarge);
+        }
+        if !self.short_ids.is_empty() {
+            return Err(StoreError::OutOfStock(shortages(
+                order,
+                &self.short_ids,
+                &self.short_left,
+            )));
         }
         let (Some(id), Some(created_at), Some(item_ids)) =
             (self.order_id, self.created_at, self.item_ids)
@@ -208,6 +218,28 @@ impl Placement {
             totals: priced.totals,
         })
     }
+}
+
+/// The products `order` asks more of than is left (`ids`, with what is left of
+/// each in `left`), each with what the order asks and where it is first named.
+fn shortages(order: &NewOrder, ids: &[i64], left: &[i32]) -> Vec<Shortage> {
+    ids.iter()
+        .zip(left)
+        .map(|(&id, &left)| {
+            let lines = order
+                .lines()
+                .iter()
+                .enumerate()
+                .filter(|(_, line)| line.product_id.get() == id);
+            let line = lines.clone().map(|(place, _)| place).next().unwrap_or(0);
+            Shortage {
+                product_id: ProductId::new(id),
+                wanted: lines.map(|(_, line)| i64::from(line.quantity.get())).sum(),
+                left,
+                line,
+            }
+        })
+        .collect()
 }
 
 /// The statements of this module, for the check against the schema.

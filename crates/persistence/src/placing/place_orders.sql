@@ -1,11 +1,20 @@
 -- Places a batch of orders in one statement, so in one transaction: reads the
 -- users and the products' current prices, and writes each order with its lines
--- if its user and every product exist and its total fits in 64 bits. Answers
--- one row per order, in batch order, with its outcome; a refused order writes
--- nothing and does not stop the others. An order's user is reported missing
--- before any of its products. Order ids are drawn before the orders are
--- written, so that each answer row knows its order's place in the batch; the
--- lines' ids are drawn in request order.
+-- if its user and every product exist, its total fits in 64 bits and the stock
+-- of its tracked products serves it. Answers one row per order, in batch order,
+-- with its outcome; a refused order writes nothing and does not stop the
+-- others. An order's user is reported missing before any of its products, and
+-- stock is only looked at for orders that pass every other check. Order ids are
+-- drawn before the orders are written, so that each answer row knows its
+-- order's place in the batch; the lines' ids are drawn in request order.
+--
+-- Stock: the tracked products the batch orders are locked in id order (two
+-- batches lock what they share in the same order, so they cannot deadlock) and
+-- read as last committed; the orders are then served one after the other in
+-- batch order, each taking all it asks of every tracked product or, when one
+-- has too little left, nothing. What the served orders took is subtracted in
+-- the same statement, under the lock, so no other transaction can take it in
+-- between; the column's CHECK (stock >= 0) is the last guard.
 --
 -- Each order written gets its `order.created` event, naming who placed it.
 --
@@ -13,7 +22,7 @@
 -- place in the batch (from 1) of each line's order, 4 its product and
 -- 5 its quantity, every order's lines one after the other; 6 the API key and
 -- 7 the request that placed each order (either may be NULL), in batch order.
-WITH params AS (
+WITH RECURSIVE params AS (
     SELECT $1::bigint[] AS user_ids, $2::text[] AS statuses, $3::int[] AS line_orders,
            $4::bigint[] AS product_ids, $5::int[] AS quantities,
            $6::bigint[] AS api_key_ids, $7::text[] AS request_ids
@@ -51,11 +60,81 @@ verdict AS (
            JOIN priced ON priced.k = batch.k
      GROUP BY batch.k, batch.user_id, batch.status, u.full_name
 ),
+candidates AS (
+    SELECT k, row_number() OVER (ORDER BY k) AS turn
+      FROM verdict
+     WHERE user_name IS NOT NULL AND cardinality(missing) = 0 AND amount IS NOT NULL
+),
+tracked AS MATERIALIZED (
+    SELECT p.id, p.stock
+      FROM products p
+     WHERE p.id IN (SELECT lines.product_id FROM lines JOIN candidates USING (k))
+       AND p.stock IS NOT NULL
+     ORDER BY p.id
+       FOR NO KEY UPDATE
+),
+-- The tracked products, and their stock, as two arrays in id order: the
+-- aggregate reads every locked row before anything is served.
+stock AS (
+    SELECT coalesce(array_agg(id ORDER BY id), '{}') AS ids,
+           coalesce(array_agg(stock ORDER BY id), '{}') AS units
+      FROM tracked
+),
+-- What each candidate asks of every tracked product (0 of those it does not
+-- order), in the order of stock.ids; repeated lines of a product count together.
+wants AS (
+    SELECT c.turn, c.k,
+           ARRAY(SELECT coalesce(sum(l.quantity), 0)::int
+                   FROM unnest(stock.ids) WITH ORDINALITY AS t(id, i)
+                        LEFT JOIN lines l ON l.product_id = t.id AND l.k = c.k
+                  GROUP BY t.i
+                  ORDER BY t.i) AS units
+      FROM candidates c, stock
+),
+-- The candidates served in turn: `remaining` is the stock left after the turn,
+-- `before` what the turn's order found.
+serving (turn, k, served, before, remaining) AS (
+    SELECT 0::bigint, NULL::bigint, NULL::boolean, NULL::int[], units FROM stock
+    UNION ALL
+    SELECT w.turn, w.k, enough.served, s.remaining,
+           CASE WHEN enough.served
+                THEN ARRAY(SELECT x.left_units - x.wanted
+                             FROM unnest(s.remaining, w.units) WITH ORDINALITY AS x(left_units, wanted, i)
+                            ORDER BY x.i)
+                ELSE s.remaining
+           END
+      FROM serving s
+           JOIN wants w ON w.turn = s.turn + 1
+           CROSS JOIN LATERAL (
+               SELECT coalesce(bool_and(x.wanted <= x.left_units), true) AS served
+                 FROM unnest(s.remaining, w.units) AS x(left_units, wanted)
+           ) enough
+),
+-- For each order refused for stock, the products it asked too much of and what
+-- they had left.
+short AS (
+    SELECT s.k, array_agg(x.id ORDER BY x.id) AS ids, array_agg(x.left_units ORDER BY x.id) AS left_units
+      FROM serving s
+           JOIN wants w USING (k)
+           CROSS JOIN stock
+           CROSS JOIN LATERAL unnest(stock.ids, s.before, w.units) AS x(id, left_units, wanted)
+     WHERE NOT s.served AND x.wanted > x.left_units
+     GROUP BY s.k
+),
+taken AS (
+    UPDATE products p
+       SET stock = p.stock - x.units
+      FROM (SELECT x.id, x.before - x.after AS units
+              FROM stock,
+                   (SELECT remaining FROM serving ORDER BY turn DESC LIMIT 1) last,
+                   unnest(stock.ids, stock.units, last.remaining) AS x(id, before, after)) x
+     WHERE p.id = x.id AND x.units > 0
+),
 accepted AS (
     SELECT v.k, nextval(sequence.name) AS id, v.user_id, v.status, v.amount, v.quantity
       FROM (SELECT pg_get_serial_sequence('orders', 'id')::regclass AS name) sequence,
-           (SELECT * FROM verdict
-             WHERE user_name IS NOT NULL AND cardinality(missing) = 0 AND amount IS NOT NULL
+           (SELECT verdict.* FROM verdict JOIN serving USING (k)
+             WHERE serving.served
              ORDER BY k) v
 ),
 new_orders AS (
@@ -88,9 +167,11 @@ item_ids AS (
     SELECT order_id, array_agg(id ORDER BY id) AS ids FROM new_items GROUP BY order_id
 )
 SELECT verdict.k, verdict.user_name, verdict.missing, verdict.amount IS NOT NULL AS fits,
+       coalesce(short.ids, '{}') AS short_ids, coalesce(short.left_units, '{}') AS short_left,
        new_orders.id AS order_id, new_orders.created_at, item_ids.ids AS item_ids,
        verdict.names, verdict.prices
   FROM verdict
+       LEFT JOIN short USING (k)
        LEFT JOIN accepted USING (k)
        LEFT JOIN new_orders USING (id)
        LEFT JOIN item_ids ON item_ids.order_id = new_orders.id
