@@ -26,9 +26,16 @@ if key ~= nil and key ~= "" then
   json["Authorization"] = "Bearer " .. key
 end
 
+local keyed = {}
+for name, value in pairs(json) do
+  keyed[name] = value
+end
+local run = os.time()
+
 function init(args)
   math.randomseed(seed * 1000 + id)
   failures = 0
+  sent = 0
 end
 
 -- Orders whose id is 4, 5 or 6 modulo 10 are shipped in the seeded data, so
@@ -36,6 +43,17 @@ end
 local function shipped_order()
   local n = math.random(0, math.floor(orders / 10) - 1)
   return n * 10 + 4 + math.random(0, 2)
+end
+
+-- An order of three lines of products seven apart, for a random user.
+function order_body()
+  local first = math.random(1, products)
+  local lines = {}
+  for k = 0, 2 do
+    local product = (first + k * 7 - 1) % products + 1
+    table.insert(lines, string.format('{"product_id":%d,"quantity":%d}', product, math.random(1, 5)))
+  end
+  return string.format('{"user_id":%d,"items":[%s]}', math.random(1, users), table.concat(lines, ","))
 end
 
 local builders = {
@@ -53,14 +71,14 @@ local builders = {
     return wrk.format("GET", prefix .. "/products/" .. math.random(1, products))
   end,
   create_order = function()
-    local first = math.random(1, products)
-    local lines = {}
-    for k = 0, 2 do
-      local product = (first + k * 7 - 1) % products + 1
-      table.insert(lines, string.format('{"product_id":%d,"quantity":%d}', product, math.random(1, 5)))
-    end
-    local body = string.format('{"user_id":%d,"items":[%s]}', math.random(1, users), table.concat(lines, ","))
-    return wrk.format("POST", prefix .. "/orders", json, body)
+    return wrk.format("POST", prefix .. "/orders", json, order_body())
+  end,
+  -- Each order with an Idempotency-Key of its own, never sent before: the
+  -- run's start time keeps keys apart from those of earlier runs.
+  create_order_keyed = function()
+    sent = sent + 1
+    keyed["Idempotency-Key"] = string.format("bench-%d-%d-%d", run, id, sent)
+    return wrk.format("POST", prefix .. "/orders", keyed, order_body())
   end,
   patch_order = function()
     return wrk.format("PATCH", prefix .. "/orders/" .. shipped_order(), json, '{"status":"shipped"}')

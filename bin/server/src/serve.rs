@@ -42,6 +42,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         settings.single_connection_options(),
     ));
     spawn_day_totals_compaction(background.clone());
+    spawn_idempotency_sweep(background.clone(), settings.idempotency_retention());
     if settings.db_warm_connections > 0 {
         spawn_warm_ups(
             connect.clone(),
@@ -123,6 +124,27 @@ fn spawn_day_totals_compaction(store: Store) {
         }
     });
 }
+
+/// Removes the answers to idempotency keys once they are older than
+/// `retention`, every [`SWEEP_INTERVAL`]; a key is thus reusable at most that
+/// long after its retention ends. Every instance sweeps: removing a row twice
+/// removes it once. A failure is retried at the next tick.
+fn spawn_idempotency_sweep(store: Store, retention: Duration) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_INTERVAL);
+        loop {
+            tick.tick().await;
+            match store.sweep_idempotency_keys(retention).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "idempotency keys swept"),
+                Err(error) => tracing::debug!(%error, "idempotency keys not swept"),
+            }
+        }
+    });
+}
+
+/// How often expired idempotency keys are removed.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Reads the indexes requests use into the caches when the server starts, and
 /// again whenever the tables were rewritten (a bulk load), pausing while `api`

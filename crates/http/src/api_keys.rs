@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use oms_domain::{ApiKeyId, KeyName, RateLimit, Scopes};
+use oms_domain::{ApiKeyId, KeyName, KeyToken, RateLimit, Scopes};
 use oms_persistence::{ApiKey, NewApiKey, Store};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
 use crate::fields::{self, Named};
+use crate::idempotency::{self, Idempotent};
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -58,8 +59,10 @@ impl From<ApiKey> for ApiKeyJson {
 }
 
 impl ApiKeyJson {
-    /// The answer to the key's creation: the key itself beside the rest.
-    fn with_key(self, key: &str) -> NewApiKeyJson {
+    /// The answer to the key's creation: the key itself beside the rest, or
+    /// `None` in the answer kept for an idempotency key (the key is never
+    /// stored).
+    fn with_key(self, key: Option<&str>) -> NewApiKeyJson {
         NewApiKeyJson {
             id: self.id,
             name: self.name,
@@ -68,7 +71,7 @@ impl ApiKeyJson {
             rate_limit_per_minute: self.rate_limit_per_minute,
             created_at: self.created_at,
             last_used_at: self.last_used_at,
-            key: key.to_owned(),
+            key: key.map(str::to_owned),
         }
     }
 }
@@ -90,8 +93,10 @@ pub struct NewApiKeyJson {
     created_at: DateTime<Utc>,
     /// Always `null` for a new key.
     last_used_at: Option<DateTime<Utc>>,
-    /// The key: send it as `Authorization: Bearer <key>`. Only its SHA-256 is stored.
-    key: String,
+    /// The key: send it as `Authorization: Bearer <key>`. Only its SHA-256 is stored,
+    /// so a replay of this answer (a retry with the same `Idempotency-Key`) has `null`
+    /// here: revoke that key and create another if the first answer was lost.
+    key: Option<String>,
 }
 
 /// A page of API keys in id order, revoked ones included.
@@ -172,10 +177,11 @@ async fn get(
 /// and its prefix are kept.
 #[api_v2_operation(operation_id = "createApiKey", tags("api-keys"))]
 async fn create(
+    req: HttpRequest,
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateApiKey>,
-) -> Result<Created<NewApiKeyJson>, ApiError> {
+) -> Result<Idempotent<Created<NewApiKeyJson>>, ApiError> {
     let body = body.0;
     let key = NewApiKey {
         name: KeyName::parse(&body.name.get("name")?).named("name")?,
@@ -185,10 +191,16 @@ async fn create(
             .map(|limit| RateLimit::per_minute(limit).named("rate_limit_per_minute"))
             .transpose()?,
     };
-    let (key, token) = store.create_key(&key).await?;
-    let id = key.id;
-    let body = ApiKeyJson::from(key).with_key(token.expose());
-    Ok(Created::at(&config, "api-keys", id, body))
+    let created = move |key: &ApiKey, token: Option<&KeyToken>| {
+        let body = ApiKeyJson::from(key.clone()).with_key(token.map(KeyToken::expose));
+        Created::at(&config, "api-keys", key.id, body)
+    };
+    let kept = created.clone();
+    let keyed = idempotency::keyed(&req, move |(key, _): &(ApiKey, KeyToken)| kept(key, None))?;
+    let outcome = store.create_key_once(&key, keyed.as_ref()).await?;
+    Ok(Idempotent::of(outcome, |(key, token)| {
+        created(key, Some(token))
+    }))
 }
 
 /// Revoke an API key

@@ -12,6 +12,7 @@ use paperclip::v2::models::DefaultOperationRaw;
 use paperclip::v2::schema::Apiv2Schema;
 
 use crate::error::ApiError;
+use crate::respond::Answer;
 
 /// The `If-Match` of a request: `None` when absent; `*` or a list of strong
 /// tags (`"3", "4"`). A weak tag never matches (strong comparison); anything
@@ -80,20 +81,33 @@ impl<R: Responder> Responder for Versioned<R> {
     type Body = BoxBody;
 
     fn respond_to(self, req: &HttpRequest) -> HttpResponse {
-        let tag = HeaderValue::from_str(&format!("\"{}\"", self.version))
-            .expect("a number in quotes is a valid header value");
-        let mut response = if req.method() == actix_web::http::Method::GET
+        let response = if req.method() == actix_web::http::Method::GET
             && none_match_names(req, self.version)
         {
             HttpResponse::new(StatusCode::NOT_MODIFIED)
         } else {
             self.answer.respond_to(req).map_into_boxed_body()
         };
-        if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
-            response.headers_mut().insert(header::ETAG, tag);
-        }
-        response
+        tagged(response, self.version)
     }
+}
+
+/// A versioned answer to a change is the same whatever the request's
+/// conditions (`If-None-Match` only concerns `GET`).
+impl<R: Answer> Answer for Versioned<R> {
+    fn into_response(self) -> HttpResponse {
+        tagged(self.answer.into_response(), self.version)
+    }
+}
+
+/// `response` with the `ETag` of `version`, when it is a success or a 304.
+fn tagged(mut response: HttpResponse, version: i32) -> HttpResponse {
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        let tag = HeaderValue::from_str(&format!("\"{version}\""))
+            .expect("a number in quotes is a valid header value");
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    response
 }
 
 impl<R: Apiv2Schema> Apiv2Schema for Versioned<R> {

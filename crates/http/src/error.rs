@@ -46,6 +46,10 @@ pub enum ErrorCode {
     InvalidStatusTransition,
     /// 409: a tracked product has less stock left than the order asks; nothing was ordered.
     OutOfStock,
+    /// 409: a request with this `Idempotency-Key` is still running; retry after `Retry-After`.
+    IdempotencyKeyInUse,
+    /// 422: this `Idempotency-Key` was used for another request (method, path or body).
+    IdempotencyKeyReused,
     /// 413: the body is larger than the limit.
     PayloadTooLarge,
     /// 415: the body is not JSON.
@@ -73,9 +77,11 @@ impl ErrorCode {
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken | Self::InvalidStatusTransition | Self::OutOfStock => {
-                StatusCode::CONFLICT
-            }
+            Self::EmailTaken
+            | Self::InvalidStatusTransition
+            | Self::OutOfStock
+            | Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -206,12 +212,36 @@ impl From<InputError> for ApiError {
 const RETRY_UNAVAILABLE_SECONDS: u32 = 2;
 const RETRY_TIMED_OUT_SECONDS: u32 = 5;
 
+/// How long a client should wait before retrying a request whose idempotency
+/// key is held by a request still running.
+const RETRY_IN_USE_SECONDS: u32 = 1;
+
 /// Every storage failure's answer: the one place they are mapped to HTTP.
+/// Failures of the server or the database are logged here.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        match &error {
+            StoreError::Unavailable(_) => {
+                tracing::warn!(error = %error_chain(&error), "database unavailable");
+            }
+            StoreError::TimedOut(_) => {
+                tracing::warn!(error = %error_chain(&error), "statement timed out");
+            }
+            StoreError::Corrupt(_) | StoreError::NoRandomness(_) | StoreError::Database(_) => {
+                tracing::error!(error = %error_chain(&error), "request failed");
+            }
+            _ => {}
+        }
+        Self::of(&error)
+    }
+}
+
+impl ApiError {
+    /// The answer to a storage failure, logging nothing.
+    pub fn of(error: &StoreError) -> Self {
         let detail = error.to_string();
         match error {
-            StoreError::NotFound { entity, .. } => Self::new(not_found(entity), detail),
+            StoreError::NotFound { entity, .. } => Self::new(not_found(*entity), detail),
             StoreError::OrderRefersToMissing { entity, lines, .. } => {
                 let field = match (entity, lines.as_slice()) {
                     (Entity::Product, [line]) => Some(format!("items[{line}].product_id")),
@@ -220,7 +250,7 @@ impl From<StoreError> for ApiError {
                 };
                 Self {
                     field,
-                    ..Self::new(not_found(entity), detail)
+                    ..Self::new(not_found(*entity), detail)
                 }
             }
             StoreError::EmailTaken => Self::with_field(ErrorCode::EmailTaken, "email", detail),
@@ -238,24 +268,30 @@ impl From<StoreError> for ApiError {
                     ..Self::new(ErrorCode::OutOfStock, detail)
                 }
             }
+            StoreError::IdempotencyKeyInUse => Self {
+                retry_after: Some(RETRY_IN_USE_SECONDS),
+                ..Self::with_field(
+                    ErrorCode::IdempotencyKeyInUse,
+                    crate::idempotency::HEADER,
+                    detail,
+                )
+            },
+            StoreError::IdempotencyKeyReused => Self::with_field(
+                ErrorCode::IdempotencyKeyReused,
+                crate::idempotency::HEADER,
+                detail,
+            ),
             StoreError::OrderTooLarge => Self::invalid("items", detail),
             StoreError::TotalsTooLarge => Self::new(ErrorCode::ValidationError, detail),
-            StoreError::Unavailable(_) => {
-                tracing::warn!(error = %error_chain(&error), "database unavailable");
-                Self::unavailable(
-                    "the database is unavailable; retry later",
-                    RETRY_UNAVAILABLE_SECONDS,
-                )
-            }
-            StoreError::TimedOut(_) => {
-                tracing::warn!(error = %error_chain(&error), "statement timed out");
-                Self::unavailable(
-                    "the database took too long to answer; retry later",
-                    RETRY_TIMED_OUT_SECONDS,
-                )
-            }
+            StoreError::Unavailable(_) => Self::unavailable(
+                "the database is unavailable; retry later",
+                RETRY_UNAVAILABLE_SECONDS,
+            ),
+            StoreError::TimedOut(_) => Self::unavailable(
+                "the database took too long to answer; retry later",
+                RETRY_TIMED_OUT_SECONDS,
+            ),
             StoreError::Corrupt(_) | StoreError::NoRandomness(_) | StoreError::Database(_) => {
-                tracing::error!(error = %error_chain(&error), "request failed");
                 Self::internal()
             }
         }

@@ -16,9 +16,11 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::idempotency::CanonicalBody;
 use crate::ApiConfig;
 
-/// A JSON request body of type `T`, read under the body limit and parsed strictly.
+/// A JSON request body of type `T`, read under the body limit and parsed strictly;
+/// kept in canonical form for a request with an `Idempotency-Key`.
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -32,6 +34,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .map_or(ApiConfig::DEFAULT_BODY_LIMIT, |config| config.body_limit);
         let checked = check_content_type(req).and_then(|()| check_declared_length(req, limit));
         let mut payload = payload.take();
+        let keeps_body = CanonicalBody::wanted(req).then(|| req.clone());
         async move {
             checked?;
             let mut body = web::BytesMut::new();
@@ -47,7 +50,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_json(&body).map(JsonBody)
+            let parsed = parse_json(&body).map(JsonBody)?;
+            if let Some(req) = keeps_body {
+                req.extensions_mut().insert(CanonicalBody::of(&body));
+            }
+            Ok(parsed)
         }
         .boxed_local()
     }

@@ -16,6 +16,7 @@ pub mod fallback;
 pub mod fields;
 pub mod health;
 pub mod history;
+pub mod idempotency;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;

@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
 use crate::fields::{self, Named};
+use crate::idempotency::{self, Idempotent};
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -277,22 +278,28 @@ fn new_order(body: CreateOrder) -> Result<NewOrder, ApiError> {
 
 /// Place an order
 ///
-/// Places an order in one transaction: the user and every product must exist, each
-/// line records its product's current price, and the order, all its lines and its
-/// `order.created` event are written together or not at all.
+/// Places an order in one transaction: the user and every product must exist, every
+/// product that tracks stock must have enough left (what the order takes is taken in
+/// the same transaction), each line records its product's current price, and the
+/// order, all its lines and its `order.created` event are written together or not at
+/// all.
 #[api_v2_operation(operation_id = "createOrder", tags(orders))]
 async fn create(
     req: HttpRequest,
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateOrder>,
-) -> Result<Versioned<Created<OrderJson>>, ApiError> {
+) -> Result<Idempotent<Versioned<Created<OrderJson>>>, ApiError> {
     let order = new_order(body.0)?;
-    let placed = store.create_order(&order, &actor(&req)).await?;
-    Ok(Versioned::new(
-        placed.version,
-        Created::at(&config, "orders", placed.id, placed.into()),
-    ))
+    let answer = move |placed: &OrderDetails| {
+        Versioned::new(
+            placed.version,
+            Created::at(&config, "orders", placed.id, placed.clone().into()),
+        )
+    };
+    let keyed = idempotency::keyed(&req, answer.clone())?;
+    let outcome = store.create_order(&order, &actor(&req), keyed).await?;
+    Ok(Idempotent::of(outcome, answer))
 }
 
 /// Change an order's status

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
 use crate::fields::{self, Named};
+use crate::idempotency::{self, Idempotent};
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -136,10 +137,11 @@ async fn get(
 /// Adds a product to the catalogue.
 #[api_v2_operation(operation_id = "createProduct", tags(products))]
 async fn create(
+    req: HttpRequest,
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateProduct>,
-) -> Result<Versioned<Created<ProductJson>>, ApiError> {
+) -> Result<Idempotent<Versioned<Created<ProductJson>>>, ApiError> {
     let body = body.0;
     let product = NewProduct {
         name: ProductName::parse(&body.name.get("name")?).named("name")?,
@@ -149,11 +151,15 @@ async fn create(
             .map(|units| Stock::new(units).named("stock"))
             .transpose()?,
     };
-    let product = store.create_product(&product).await?;
-    Ok(Versioned::new(
-        product.version,
-        Created::at(&config, "products", product.id, product.into()),
-    ))
+    let answer = move |product: &Product| {
+        Versioned::new(
+            product.version,
+            Created::at(&config, "products", product.id, product.clone().into()),
+        )
+    };
+    let keyed = idempotency::keyed(&req, answer.clone())?;
+    let outcome = store.create_product(&product, keyed.as_ref()).await?;
+    Ok(Idempotent::of(outcome, answer))
 }
 
 /// Change a product

@@ -27,13 +27,26 @@ impl<T> Created<T> {
     }
 }
 
+/// An answer written without looking at the request, so that it can also be
+/// written where the request is not: as the answer kept for an idempotency key.
+pub trait Answer {
+    /// The response.
+    fn into_response(self) -> HttpResponse;
+}
+
+impl<T: Serialize> Answer for Created<T> {
+    fn into_response(self) -> HttpResponse {
+        HttpResponse::Created()
+            .insert_header((header::LOCATION, self.location))
+            .json(self.body)
+    }
+}
+
 impl<T: Serialize> Responder for Created<T> {
     type Body = BoxBody;
 
     fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
-        HttpResponse::Created()
-            .insert_header((header::LOCATION, self.location))
-            .json(self.body)
+        self.into_response()
     }
 }
 

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
 use crate::fields::{self, Named};
+use crate::idempotency::{self, Idempotent};
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -128,20 +129,25 @@ async fn get(
 /// users cannot share an address in any case.
 #[api_v2_operation(operation_id = "createUser", tags(users))]
 async fn create(
+    req: HttpRequest,
     store: web::Data<Store>,
     config: web::Data<ApiConfig>,
     body: JsonBody<CreateUser>,
-) -> Result<Versioned<Created<UserJson>>, ApiError> {
+) -> Result<Idempotent<Versioned<Created<UserJson>>>, ApiError> {
     let body = body.0;
     let user = NewUser {
         email: Email::parse(&body.email.get("email")?).named("email")?,
         full_name: FullName::parse(&body.full_name.get("full_name")?).named("full_name")?,
     };
-    let user = store.create_user(&user).await?;
-    Ok(Versioned::new(
-        user.version,
-        Created::at(&config, "users", user.id, user.into()),
-    ))
+    let answer = move |user: &User| {
+        Versioned::new(
+            user.version,
+            Created::at(&config, "users", user.id, user.clone().into()),
+        )
+    };
+    let keyed = idempotency::keyed(&req, answer.clone())?;
+    let outcome = store.create_user(&user, keyed.as_ref()).await?;
+    Ok(Idempotent::of(outcome, answer))
 }
 
 /// Change a user

@@ -58,6 +58,12 @@ pub enum StoreError {
     /// Some tracked products of an order have less stock left than it asks.
     #[error("{}", describe_shortages(.0))]
     OutOfStock(Vec<Shortage>),
+    /// Another request with the idempotency key is still running.
+    #[error("a request with this Idempotency-Key is still being processed; retry in a second")]
+    IdempotencyKeyInUse,
+    /// The idempotency key was used for another request (method, path or body).
+    #[error("this Idempotency-Key was used for a different request (method, path or body); use a new key for a new request")]
+    IdempotencyKeyReused,
     /// An order's total would not fit in 64 bits.
     #[error("the order total does not fit in a 64-bit integer number of cents")]
     OrderTooLarge,

@@ -8,6 +8,8 @@
 //!   connection so it can be composed inside a caller's transaction.
 //! * [`keys`]: API keys, and the request window each key shares between
 //!   servers.
+//! * [`idempotency`]: answers to requests sent with an `Idempotency-Key`, stored
+//!   with their change and replayed to retries.
 //! * [`product_cache`]: products kept in memory, forgotten when PostgreSQL notifies
 //!   that they changed.
 //! * [`warm`]: reading the indexes requests use into the caches, and telling when
@@ -17,6 +19,7 @@
 
 pub mod address;
 pub mod error;
+pub mod idempotency;
 pub mod keys;
 pub mod models;
 pub mod orders;
@@ -40,6 +43,7 @@ pub mod warm;
 pub use address::{AddressError, DatabaseAddress};
 pub use diesel_async::AsyncPgConnection;
 pub use error::{Entity, Shortage, StoreError};
+pub use idempotency::{IdempotentRequest, Keyed, Replayable, StoredResponse};
 pub use keys::{ApiKey, NewApiKey};
 pub use models::{ItemDetails, OrderDetails, OrderPage, Page, Product, User};
 pub use orders::OrderEvent;

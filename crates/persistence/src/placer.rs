@@ -12,7 +12,8 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::placing::ToPlace;
+use crate::idempotency::Replayable;
+use crate::placing::{Outcomes, ToPlace};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::models::OrderDetails;
@@ -32,7 +33,7 @@ pub(crate) struct Placer {
 #[derive(Debug)]
 struct Waiting {
     order: ToPlace,
-    reply: oneshot::Sender<Result<OrderDetails, StoreError>>,
+    reply: oneshot::Sender<Result<Replayable<OrderDetails>, StoreError>>,
 }
 
 /// Why an order has no outcome: the task placing it stopped without answering
@@ -52,11 +53,11 @@ impl Placer {
     }
 
     /// Places `order`, alone or with others, and answers as
-    /// [`placing::place`] does for it.
+    /// [`placing::place_once`] does for it.
     pub(crate) async fn place(
         self: &Arc<Self>,
         order: ToPlace,
-    ) -> Result<OrderDetails, StoreError> {
+    ) -> Result<Replayable<OrderDetails>, StoreError> {
         let (reply, outcome) = oneshot::channel();
         self.queue().push_back(Waiting { order, reply });
         self.dispatch();
@@ -136,20 +137,17 @@ impl Placer {
         }
     }
 
-    async fn place_together(
-        &self,
-        orders: &[ToPlace],
-    ) -> Result<Vec<Result<OrderDetails, StoreError>>, StoreError> {
+    async fn place_together(&self, orders: &[ToPlace]) -> Result<Outcomes, StoreError> {
         self.pool
-            .with_conn(async |conn| placing::place(conn, orders).await)
+            .with_conn(async |conn| placing::place_once(conn, orders).await)
             .await
     }
 }
 
 /// Sends each outcome to its order's caller.
 fn answer(
-    replies: Vec<oneshot::Sender<Result<OrderDetails, StoreError>>>,
-    outcomes: impl IntoIterator<Item = Result<OrderDetails, StoreError>>,
+    replies: Vec<oneshot::Sender<Result<Replayable<OrderDetails>, StoreError>>>,
+    outcomes: impl IntoIterator<Item = Result<Replayable<OrderDetails>, StoreError>>,
 ) {
     for (reply, outcome) in replies.into_iter().zip(outcomes) {
         // A caller that stopped waiting needs no answer.
@@ -160,7 +158,7 @@ fn answer(
 /// Answers every order with the same failure of the database: `kind` of one
 /// shared `cause`.
 fn answer_all(
-    replies: Vec<oneshot::Sender<Result<OrderDetails, StoreError>>>,
+    replies: Vec<oneshot::Sender<Result<Replayable<OrderDetails>, StoreError>>>,
     cause: Box<dyn std::error::Error + Send + Sync>,
     kind: fn(Box<dyn std::error::Error + Send + Sync>) -> StoreError,
 ) {

@@ -24,6 +24,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (api_key_id, idempotency_key) {
+        api_key_id -> Int8,
+        idempotency_key -> Text,
+        fingerprint -> Bytea,
+        status -> Int2,
+        body -> Bytea,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     order_day_totals (status, day) {
         status -> Text,
         day -> Date,
@@ -112,6 +125,7 @@ diesel::joinable!(orders -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_key_usage,
     api_keys,
+    idempotency_keys,
     order_day_totals,
     order_day_totals_pending,
     order_events,

@@ -2,6 +2,7 @@
 //! rather than a connection.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -10,6 +11,7 @@ use oms_domain::{
     OrderStatus, Paging, ProductChanges, ProductId, UserChanges, UserId,
 };
 
+use crate::idempotency::{self, Keyed, Replayable};
 use crate::keys::{self, ApiKey, NewApiKey};
 use crate::models::{OrderDetails, OrderPage, Page, Product, User};
 use crate::placer::Placer;
@@ -132,10 +134,16 @@ impl Store {
             .await
     }
 
-    /// See [`users::create`].
-    pub async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
-        self.with_conn(async |conn| users::create(conn, user).await)
-            .await
+    /// See [`users::create`]; once per idempotency key when `keyed`.
+    pub async fn create_user(
+        &self,
+        user: &NewUser,
+        keyed: Option<&Keyed<User>>,
+    ) -> Result<Replayable<User>, StoreError> {
+        self.with_conn(async |conn| {
+            idempotency::once(conn, keyed, async |conn| users::create(conn, user).await).await
+        })
+        .await
     }
 
     /// See [`users::update`].
@@ -172,10 +180,19 @@ impl Store {
         Ok(product)
     }
 
-    /// See [`products::create`].
-    pub async fn create_product(&self, product: &NewProduct) -> Result<Product, StoreError> {
-        self.with_conn(async |conn| products::create(conn, product).await)
+    /// See [`products::create`]; once per idempotency key when `keyed`.
+    pub async fn create_product(
+        &self,
+        product: &NewProduct,
+        keyed: Option<&Keyed<Product>>,
+    ) -> Result<Replayable<Product>, StoreError> {
+        self.with_conn(async |conn| {
+            idempotency::once(conn, keyed, async |conn| {
+                products::create(conn, product).await
+            })
             .await
+        })
+        .await
     }
 
     /// See [`products::update`].
@@ -224,15 +241,18 @@ impl Store {
     }
 
     /// Places an order (see [`crate::placing::place`]), in one statement with the
-    /// other orders being placed through this store at the same time.
+    /// other orders being placed through this store at the same time; once per
+    /// idempotency key when `keyed` (see [`crate::placing::place_once`]).
     pub async fn create_order(
         &self,
         order: &NewOrder,
         actor: &Actor,
-    ) -> Result<OrderDetails, StoreError> {
+        keyed: Option<Keyed<OrderDetails>>,
+    ) -> Result<Replayable<OrderDetails>, StoreError> {
         let placing = crate::placing::ToPlace {
             order: order.clone(),
             actor: actor.clone(),
+            keyed,
         };
         self.placer.place(placing).await
     }
@@ -263,6 +283,24 @@ impl Store {
     /// See [`keys::create`].
     pub async fn create_key(&self, key: &NewApiKey) -> Result<(ApiKey, KeyToken), StoreError> {
         self.with_conn(async |conn| keys::create(conn, key).await)
+            .await
+    }
+
+    /// See [`keys::create`]; once per idempotency key when `keyed`.
+    pub async fn create_key_once(
+        &self,
+        key: &NewApiKey,
+        keyed: Option<&Keyed<(ApiKey, KeyToken)>>,
+    ) -> Result<Replayable<(ApiKey, KeyToken)>, StoreError> {
+        self.with_conn(async |conn| {
+            idempotency::once(conn, keyed, async |conn| keys::create(conn, key).await).await
+        })
+        .await
+    }
+
+    /// See [`idempotency::sweep`].
+    pub async fn sweep_idempotency_keys(&self, retention: Duration) -> Result<u64, StoreError> {
+        self.with_conn(async |conn| idempotency::sweep(conn, retention).await)
             .await
     }
 

@@ -36,14 +36,19 @@ pub async fn get(conn: &mut AsyncPgConnection, id: UserId) -> Result<User, Store
 
 /// Creates a user; [`StoreError::EmailTaken`] when the address is in use in any case.
 pub async fn create(conn: &mut AsyncPgConnection, user: &NewUser) -> Result<User, StoreError> {
-    Ok(diesel::insert_into(users::table)
+    // A taken address writes nothing rather than raising, so that a
+    // transaction the insert is part of stays usable (see `idempotency::once`).
+    diesel::insert_into(users::table)
         .values((
             users::email.eq(user.email.as_str()),
             users::full_name.eq(user.full_name.as_str()),
         ))
+        .on_conflict_do_nothing()
         .returning(User::as_returning())
         .get_result(conn)
-        .await?)
+        .await
+        .optional()?
+        .ok_or(StoreError::EmailTaken)
 }
 
 #[derive(AsChangeset)]

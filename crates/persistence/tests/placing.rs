@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use oms_domain::{Actor, LineRequest, NewOrder, OrderStatus, ProductId, Quantity, UserId};
 use oms_persistence::placing::{self, ToPlace};
 use oms_persistence::testing::TestDatabase;
-use oms_persistence::{Entity, OrderDetails, Store, StoreError};
+use oms_persistence::{Entity, OrderDetails, Replayable, Store, StoreError};
 
 const CATALOGUE: &str = "
     INSERT INTO users (id, email, full_name) VALUES
@@ -65,6 +65,7 @@ async fn each_order_of_a_batch_is_accepted_or_refused_on_its_own() {
             api_key_id: None,
             request_id: Some(format!("request-{n}")),
         },
+        keyed: None,
     })
     .collect();
 
@@ -157,14 +158,16 @@ async fn an_order_the_database_refuses_fails_alone_when_placed_with_others() {
     let outcomes = join_all(
         orders
             .iter()
-            .map(|order| store.create_order(order, &nobody)),
+            .map(|order| store.create_order(order, &nobody, None)),
     )
     .await;
 
     for (i, outcome) in outcomes.iter().enumerate() {
         match outcome {
             Err(StoreError::Database(_)) if i == 20 => {}
-            Ok(placed) if i != 20 => assert_eq!(lines_of(placed), [(1, 1, 150), (2, 1, 999)]),
+            Ok(Replayable::Fresh(placed)) if i != 20 => {
+                assert_eq!(lines_of(placed), [(1, 1, 150), (2, 1, 999)]);
+            }
             other => panic!("order {i}: {other:?}"),
         }
     }
@@ -216,6 +219,7 @@ async fn stock_serves_the_orders_of_a_batch_in_turn_and_refused_ones_take_nothin
     .map(|order| ToPlace {
         order,
         actor: Actor::default(),
+        keyed: None,
     })
     .collect();
 

@@ -57,6 +57,8 @@ pub struct Settings {
     auth: String,
     /// Requests per minute of keys without a limit of their own; 0 is unlimited.
     rate_limit_per_minute: i64,
+    /// Hours the answers to idempotency keys are kept.
+    idempotency_retention_hours: u32,
     /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
     /// HTTP worker threads; 0 means one per CPU core.
@@ -112,7 +114,15 @@ impl Settings {
         self.address()?;
         self.auth()?;
         self.default_rate_limit()?;
+        if self.idempotency_retention_hours == 0 {
+            bail!("invalid configuration: IDEMPOTENCY_RETENTION_HOURS must be at least 1");
+        }
         Ok(())
+    }
+
+    /// `IDEMPOTENCY_RETENTION_HOURS`: how long answers to idempotency keys are kept.
+    pub fn idempotency_retention(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.idempotency_retention_hours) * 3600)
     }
 
     /// `AUTH`: whether API calls need a key.

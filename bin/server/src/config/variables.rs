@@ -185,6 +185,13 @@ pub const VARIABLES: &[Variable] = &[
         "Requests per minute of a key that has no limit of its own; 0 means unlimited",
     ),
     var(
+        "IDEMPOTENCY_RETENTION_HOURS",
+        "idempotency-retention-hours",
+        "24",
+        Used::Serving,
+        "How long the answer to a request with an Idempotency-Key is kept for its retries",
+    ),
+    var(
         "SHUTDOWN_GRACE_SECONDS",
         "shutdown-grace-seconds",
         "30",

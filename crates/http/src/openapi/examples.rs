@@ -135,6 +135,20 @@ pub fn out_of_stock() -> Value {
         Some("items[0].quantity"),
     )
 }
+pub fn idempotency_key_in_use() -> Value {
+    error(
+        "IDEMPOTENCY_KEY_IN_USE",
+        "a request with this Idempotency-Key is still being processed; retry in a second",
+        Some("Idempotency-Key"),
+    )
+}
+pub fn idempotency_key_reused() -> Value {
+    error(
+        "IDEMPOTENCY_KEY_REUSED",
+        "this Idempotency-Key was used for a different request (method, path or body); use a new key for a new request",
+        Some("Idempotency-Key"),
+    )
+}
 pub fn order_not_found() -> Value {
     error("ORDER_NOT_FOUND", "order 42 does not exist", None)
 }

@@ -217,8 +217,14 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
         }
         responses.insert(status.to_string(), response);
     }
+    if route.method == "post" && access.is_some() {
+        complete_idempotent(operation);
+    }
     // Every answer to a limited key but a 401 (no key is known then).
     if access.is_some() {
+        let responses = operation["responses"]
+            .as_object_mut()
+            .unwrap_or_else(|| panic!("{id} has no responses"));
         let limited = responses
             .iter_mut()
             .filter(|(status, _)| *status != "401")
@@ -233,6 +239,68 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
             headers["RateLimit"] = rate_limit_header();
         }
     }
+}
+
+/// A `POST` takes `Idempotency-Key`: its header, the replay's header, the
+/// key still in use (409, beside the operation's own 409 if it has one) and
+/// the key used for another request (422).
+fn complete_idempotent(operation: &mut Value) {
+    let parameters = operation
+        .as_object_mut()
+        .expect("an operation is an object")
+        .entry("parameters")
+        .or_insert_with(|| json!([]));
+    if let Value::Array(list) = parameters {
+        list.push(json!({
+            "name": crate::idempotency::HEADER,
+            "in": "header",
+            "required": false,
+            "description": "1–255 printable ASCII characters (or a Structured Fields string holding them), unique per request: a retry with the same key and the same request gets the first answer again (`Idempotent-Replayed: true`) and changes nothing. Successes and the 404s and 409s of a request that ran are kept for `IDEMPOTENCY_RETENTION_HOURS` (24 by default); 400s, 401, 403, 429 and 5xx are not, so a retry runs afresh.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": oms_domain::IdempotencyKey::MAX_CHARS},
+            "example": "5d6e2c4a-checkout-42",
+        }));
+    }
+    let responses = operation["responses"]
+        .as_object_mut()
+        .expect("an operation has responses");
+    let replayed = json!({
+        "description": "`true` when this is the answer kept for the request's `Idempotency-Key`, sent again.",
+        "schema": {"type": "string", "enum": ["true"]},
+    });
+    for (status, response) in responses.iter_mut() {
+        if status.starts_with('2') || status == "404" || status == "409" {
+            response["headers"][crate::idempotency::REPLAYED] = replayed.clone();
+        }
+    }
+    let in_use = "Another request with this `Idempotency-Key` is still running (`IDEMPOTENCY_KEY_IN_USE`); retry after `Retry-After` seconds.";
+    let conflict = responses.entry("409").or_insert_with(|| {
+        json!({
+            "description": "",
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ApiError"},
+                "example": examples::idempotency_key_in_use(),
+            }},
+        })
+    });
+    conflict["description"] = match conflict["description"].as_str() {
+        Some("") | None => in_use.to_owned(),
+        Some(own) => format!("{own} Or: {in_use}"),
+    }
+    .into();
+    conflict["headers"]["Retry-After"] = json!({
+        "description": "Seconds to wait before retrying (with `IDEMPOTENCY_KEY_IN_USE`).",
+        "schema": {"type": "integer", "minimum": 1, "example": 1},
+    });
+    responses.insert(
+        "422".into(),
+        json!({
+            "description": "This `Idempotency-Key` was used for another request: another method, path or body (`IDEMPOTENCY_KEY_REUSED`); nothing was done.",
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ApiError"},
+                "example": examples::idempotency_key_reused(),
+            }},
+        }),
+    );
 }
 
 /// How an operation on a versioned resource uses its version.

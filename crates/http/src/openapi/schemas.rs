@@ -246,6 +246,11 @@ fn complete_key_schemas(doc: &mut Value) {
     );
     extend(
         doc,
+        &format!("{schemas}/NewApiKeyJson/properties/key"),
+        json!({"nullable": true}),
+    );
+    extend(
+        doc,
         &format!("{schemas}/ApiKeyJson"),
         json!({"example": examples::api_key()}),
     );

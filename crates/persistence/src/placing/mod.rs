@@ -1,5 +1,8 @@
 //! Writing new orders: one statement places a whole batch of orders, each
-//! accepted or refused on its own.
+//! accepted or refused on its own ([`place`]); orders with idempotency keys
+//! are placed once per key ([`place_once`]).
+
+mod keyed;
 
 use std::collections::HashMap;
 
@@ -11,8 +14,11 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use oms_domain::{Actor, Cents, NewOrder, OrderId, OrderItemId, PricingError, ProductId};
 
 use crate::error::{Entity, Shortage, StoreError};
+use crate::idempotency::Keyed;
 use crate::models::{ItemDetails, OrderDetails};
 use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
+
+pub use keyed::{place_once, Outcomes};
 
 /// An order to place, and who places it.
 #[derive(Debug, Clone)]
@@ -21,6 +27,8 @@ pub struct ToPlace {
     pub order: NewOrder,
     /// Who places it, for its `order.created` event.
     pub actor: Actor,
+    /// Its idempotency key, if it has one, and how its answer is written.
+    pub keyed: Option<Keyed<OrderDetails>>,
 }
 
 /// Places `orders` with one statement, so in one transaction and one round trip:
@@ -78,7 +86,7 @@ impl PlaceOrders {
             api_key_ids: Vec::with_capacity(orders.len()),
             request_ids: Vec::with_capacity(orders.len()),
         };
-        for (place, ToPlace { order, actor }) in (1..).zip(orders) {
+        for (place, ToPlace { order, actor, .. }) in (1..).zip(orders) {
             statement
                 .api_key_ids
                 .push(actor.api_key_id.map(|id| id.get()));

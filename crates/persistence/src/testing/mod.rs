@@ -50,6 +50,7 @@ pub fn statements() -> Vec<Checked> {
     let mut all = crate::orders::statements();
     all.extend(crate::placing::statements());
     all.extend(crate::keys::statements());
+    all.extend(crate::idempotency::statements());
     all.extend(crate::warm::statements());
     all.extend(crate::seed::statements());
     all.extend(
