@@ -40,7 +40,8 @@ lines AS (
                WITH ORDINALITY AS l(k, product_id, quantity, n)
 ),
 priced AS (
-    SELECT lines.n, lines.k, lines.product_id, lines.quantity, p.name, p.price_cents
+    SELECT lines.n, lines.k, lines.product_id, lines.quantity, p.name, p.price_cents,
+           p.stock IS NOT NULL AS tracked
       FROM lines LEFT JOIN products p ON p.id = lines.product_id
 ),
 verdict AS (
@@ -61,14 +62,18 @@ verdict AS (
      GROUP BY batch.k, batch.user_id, batch.status, u.full_name
 ),
 candidates AS (
-    SELECT k, row_number() OVER (ORDER BY k) AS turn
+    SELECT k
       FROM verdict
      WHERE user_name IS NOT NULL AND cardinality(missing) = 0 AND amount IS NOT NULL
 ),
+-- Only products that tracked stock when the statement began are locked: one
+-- that starts tracking it meanwhile is served untracked this once, and a batch
+-- without tracked products looks nothing up here.
 tracked AS MATERIALIZED (
     SELECT p.id, p.stock
       FROM products p
-     WHERE p.id IN (SELECT lines.product_id FROM lines JOIN candidates USING (k))
+     WHERE p.id = ANY (ARRAY(SELECT priced.product_id FROM priced JOIN candidates USING (k)
+                              WHERE priced.tracked))
        AND p.stock IS NOT NULL
      ORDER BY p.id
        FOR NO KEY UPDATE
@@ -80,8 +85,15 @@ stock AS (
            coalesce(array_agg(stock ORDER BY id), '{}') AS units
       FROM tracked
 ),
--- What each candidate asks of every tracked product (0 of those it does not
--- order), in the order of stock.ids; repeated lines of a product count together.
+-- The candidates that order tracked products, each with its turn, and what
+-- it asks of every tracked product (0 of those it does not order), in the order
+-- of stock.ids; repeated lines of a product count together. The others need
+-- no stock and are served whatever is left.
+contenders AS (
+    SELECT c.k, row_number() OVER (ORDER BY c.k) AS turn
+      FROM candidates c
+     WHERE EXISTS (SELECT FROM lines l JOIN tracked t ON t.id = l.product_id WHERE l.k = c.k)
+),
 wants AS (
     SELECT c.turn, c.k,
            ARRAY(SELECT coalesce(sum(l.quantity), 0)::int
@@ -89,9 +101,9 @@ wants AS (
                         LEFT JOIN lines l ON l.product_id = t.id AND l.k = c.k
                   GROUP BY t.i
                   ORDER BY t.i) AS units
-      FROM candidates c, stock
+      FROM contenders c, stock
 ),
--- The candidates served in turn: `remaining` is the stock left after the turn,
+-- The contenders served in turn: `remaining` is the stock left after the turn,
 -- `before` what the turn's order found.
 serving (turn, k, served, before, remaining) AS (
     SELECT 0::bigint, NULL::bigint, NULL::boolean, NULL::int[], units FROM stock
@@ -133,8 +145,11 @@ taken AS (
 accepted AS (
     SELECT v.k, nextval(sequence.name) AS id, v.user_id, v.status, v.amount, v.quantity
       FROM (SELECT pg_get_serial_sequence('orders', 'id')::regclass AS name) sequence,
-           (SELECT verdict.* FROM verdict JOIN serving USING (k)
-             WHERE serving.served
+           (SELECT verdict.*
+              FROM verdict
+                   JOIN candidates USING (k)
+                   LEFT JOIN serving USING (k)
+             WHERE serving.served IS NOT FALSE
              ORDER BY k) v
 ),
 new_orders AS (
