@@ -3,8 +3,8 @@
 //! Everything here is pure: identifiers ([`ids`]), money in integer cents
 //! ([`money`]), the order life cycle ([`status`]), validated inputs
 //! ([`input`], [`quantity`], [`paging`], [`filter`]), order pricing ([`order`]),
-//! an order's history ([`history`]), and who may call the API ([`access`],
-//! [`usage`]). The
+//! an order's history ([`history`]), versions ([`version`]), idempotency keys
+//! ([`idempotency`]), and who may call the API ([`access`], [`usage`]). The
 //! persistence and HTTP crates build on these types; other Rust programs can
 //! reuse them without pulling in a database driver or a web framework.
 //!
