@@ -23,6 +23,7 @@ pub struct ReadmeExample;
 
 pub mod access;
 pub mod changes;
+pub mod cursor;
 pub mod error;
 pub mod filter;
 pub mod history;
@@ -39,6 +40,7 @@ pub mod version;
 
 pub use access::{KeyDigest, KeyName, KeyToken, RateLimit, Scope, Scopes, UnknownScope};
 pub use changes::{NewProduct, NewUser, ProductChanges, UserChanges};
+pub use cursor::{After, CursorKey};
 pub use error::{InputError, InputErrorKind};
 pub use filter::{DateBound, DateRangeError, OrderFilter, RangeEnd};
 pub use history::{Actor, OrderEventType, UnknownEventType};

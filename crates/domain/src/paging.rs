@@ -1,8 +1,9 @@
 //! The page of a list: how many rows and from where.
 
-use crate::InputError;
+use crate::{After, InputError};
 
-/// A validated `limit`/`offset` pair: `limit` 1–100, `offset` ≥ 0.
+/// A validated page: `limit` 1–100 rows, from `offset` ≥ 0 rows in or after
+/// the row a cursor names.
 ///
 /// ```
 /// use oms_domain::Paging;
@@ -16,6 +17,7 @@ use crate::InputError;
 pub struct Paging {
     limit: i64,
     offset: i64,
+    after: Option<After>,
 }
 
 impl Paging {
@@ -43,7 +45,28 @@ impl Paging {
                 format!("offset must be 0 or more (got {offset})"),
             ));
         }
-        Ok(Self { limit, offset })
+        Ok(Self {
+            limit,
+            offset,
+            after: None,
+        })
+    }
+
+    /// The page of `limit` rows after the row `after` names.
+    ///
+    /// ```
+    /// use oms_domain::{After, Paging};
+    ///
+    /// let page = Paging::new(Some(10), None).unwrap().after(After::Id(7));
+    /// assert_eq!((page.limit(), page.offset(), page.cursor()), (10, 0, Some(After::Id(7))));
+    /// ```
+    #[must_use]
+    pub fn after(self, after: After) -> Self {
+        Self {
+            offset: 0,
+            after: Some(after),
+            ..self
+        }
     }
 
     /// Rows per page.
@@ -51,9 +74,27 @@ impl Paging {
         self.limit
     }
 
-    /// Rows skipped before the page.
+    /// Rows skipped before the page (0 for a page after a cursor).
     pub const fn offset(self) -> i64 {
         self.offset
+    }
+
+    /// The row the page follows, when it was asked for by cursor.
+    pub const fn cursor(self) -> Option<After> {
+        self.after
+    }
+
+    /// The row the page follows in a list in id order: its id.
+    pub fn after_id(self) -> Option<i64> {
+        self.after.map(|after| match after {
+            After::Id(id) | After::Time { id, .. } => id,
+        })
+    }
+
+    /// The rows to read for the page: one more than its limit, which tells
+    /// whether rows follow it.
+    pub const fn rows_to_read(self) -> i64 {
+        self.limit + 1
     }
 }
 
@@ -62,6 +103,7 @@ impl Default for Paging {
         Self {
             limit: Self::DEFAULT_LIMIT,
             offset: 0,
+            after: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use oms_domain::{ApiKeyId, KeyName, KeyToken, RateLimit, Scopes};
+use oms_domain::{After, ApiKeyId, KeyName, KeyToken, RateLimit, Scopes};
 use oms_persistence::{ApiKey, NewApiKey, Store};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
@@ -14,6 +14,7 @@ use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
 use crate::fields::{self, Named};
 use crate::idempotency::{self, Idempotent};
+use crate::listing::Listing;
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -110,6 +111,9 @@ pub struct ApiKeyList {
     limit: i64,
     /// How many keys were skipped.
     offset: i64,
+    /// Send it as `cursor` (with the same `limit`) for the next page; `null` after the
+    /// last page.
+    next_cursor: Option<String>,
 }
 
 /// An API key to create.
@@ -148,14 +152,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Every key in id order, revoked ones included, one page at a time. The keys
 /// themselves are never shown, only their prefixes.
 #[api_v2_operation(operation_id = "listApiKeys", tags("api-keys"))]
-async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<ApiKeyList>, ApiError> {
-    let paging = QueryParams::parse(&req, crate::PAGING_PARAMS)?.paging()?;
+async fn list(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    config: web::Data<ApiConfig>,
+) -> Result<Json<ApiKeyList>, ApiError> {
+    let params = QueryParams::parse(&req, crate::PAGING_PARAMS)?;
+    let (listing, paging) = Listing::read(&store, &config, &params, "api-keys".to_owned()).await?;
     let page = store.list_keys(paging).await?;
+    let last = page.rows.last().map(|row| After::Id(row.id.get()));
     Ok(Json(ApiKeyList {
         api_keys: page.rows.into_iter().map(ApiKeyJson::from).collect(),
         total: page.total,
         limit: paging.limit(),
         offset: paging.offset(),
+        next_cursor: listing.next(page.more, last),
     }))
 }
 

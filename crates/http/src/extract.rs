@@ -310,12 +310,19 @@ impl QueryParams {
             .transpose()
     }
 
-    /// The standard `limit`/`offset` paging parameters.
-    pub fn paging(&self) -> Result<oms_domain::Paging, ApiError> {
-        Ok(oms_domain::Paging::new(
-            self.integer("limit")?,
-            self.integer("offset")?,
-        )?)
+    /// The standard `limit`/`offset` paging parameters; an offset beyond
+    /// `max_offset` is refused, pointing to cursors.
+    pub fn paging(&self, max_offset: i64) -> Result<oms_domain::Paging, ApiError> {
+        let offset = self.integer("offset")?;
+        if let Some(offset) = offset.filter(|&offset| offset > max_offset) {
+            return Err(ApiError::invalid(
+                "offset",
+                format!(
+                    "offset must be at most {max_offset} (got {offset}); page further with cursor: send each page's next_cursor as cursor"
+                ),
+            ));
+        }
+        Ok(oms_domain::Paging::new(self.integer("limit")?, offset)?)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
-use oms_domain::OrderId;
+use oms_domain::{After, OrderId};
 use oms_persistence::{OrderEvent, Store};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
@@ -12,6 +12,8 @@ use crate::error::ApiError;
 use crate::extract::QueryParams;
 use crate::fallback::resource;
 use crate::fields;
+use crate::listing::Listing;
+use crate::ApiConfig;
 
 /// A change to an order.
 #[derive(Debug, Serialize, Apiv2Schema)]
@@ -70,6 +72,9 @@ pub struct OrderEventList {
     limit: i64,
     /// How many events were skipped.
     offset: i64,
+    /// Send it as `cursor` (with the same `limit`) for the next page; `null` after the
+    /// last page.
+    next_cursor: Option<String>,
 }
 
 /// Registers the routes under the API prefix.
@@ -87,15 +92,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn list(
     req: HttpRequest,
     store: web::Data<Store>,
+    config: web::Data<ApiConfig>,
     path: web::Path<String>,
 ) -> Result<Json<OrderEventList>, ApiError> {
     let id: OrderId = fields::id("order_id", &path)?;
-    let paging = QueryParams::parse(&req, crate::PAGING_PARAMS)?.paging()?;
+    let params = QueryParams::parse(&req, crate::PAGING_PARAMS)?;
+    let list = format!("orders/{id}/events");
+    let (listing, paging) = Listing::read(&store, &config, &params, list).await?;
     let page = store.order_events(id, paging).await?;
+    let last = page.rows.last().map(|event| After::Id(event.id));
     Ok(Json(OrderEventList {
         events: page.rows.into_iter().map(OrderEventJson::from).collect(),
         total: page.total,
         limit: paging.limit(),
         offset: paging.offset(),
+        next_cursor: listing.next(page.more, last),
     }))
 }

@@ -17,6 +17,7 @@ pub mod fields;
 pub mod health;
 pub mod history;
 pub mod idempotency;
+mod listing;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
@@ -51,6 +52,8 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     /// Origins allowed to call the API from a browser (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// The largest `offset` a list takes; deeper pages are read by cursor.
+    pub max_offset: i64,
 }
 
 /// Paths at the root that stay open whatever the prefix: health checks,
@@ -69,6 +72,8 @@ impl ApiConfig {
     pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
     /// 30 seconds.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    /// 10,000 rows.
+    pub const DEFAULT_MAX_OFFSET: i64 = 10_000;
 
     /// A config with the default limit and `prefix` normalised (`api/v1/` → `/api/v1`).
     pub fn new(prefix: &str) -> Self {
@@ -82,6 +87,7 @@ impl ApiConfig {
             body_limit: Self::DEFAULT_BODY_LIMIT,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             cors_origins: Vec::new(),
+            max_offset: Self::DEFAULT_MAX_OFFSET,
         }
     }
 
@@ -105,7 +111,7 @@ impl ApiConfig {
 }
 
 /// The query parameters of every plain list.
-pub const PAGING_PARAMS: &[&str] = &["limit", "offset"];
+pub const PAGING_PARAMS: &[&str] = &["limit", "offset", "cursor"];
 
 /// The application: the API under the prefix, `/health`, `/ready`, `/metrics`,
 /// `/openapi.json`, `/docs`, `/redoc`, and JSON 404s for everything else.

@@ -3,8 +3,8 @@
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 use oms_domain::{
-    InputError, LineRequest, NewOrder, OrderFilter, OrderId, OrderStatus, ProductId, Quantity,
-    UserId,
+    After, InputError, LineRequest, NewOrder, OrderFilter, OrderId, OrderStatus, ProductId,
+    Quantity, UserId,
 };
 use oms_persistence::{ItemDetails, OrderDetails, Store};
 use paperclip::actix::web::{self, Json};
@@ -20,6 +20,7 @@ use crate::extract::{JsonBody, QueryParams, Required};
 use crate::fallback::resource;
 use crate::fields::{self, Named};
 use crate::idempotency::{self, Idempotent};
+use crate::listing::Listing;
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -125,6 +126,9 @@ pub struct OrderList {
     total_amount_cents: i64,
     /// Σ total_quantity over every matching order (not only the page).
     total_quantity: i64,
+    /// Send it as `cursor` (with the same filters and `limit`) for the next page;
+    /// `null` after the last page.
+    next_cursor: Option<String>,
 }
 
 /// An order to place.
@@ -186,6 +190,7 @@ pub const LIST_PARAMS: &[&str] = &[
     "end_date",
     "limit",
     "offset",
+    "cursor",
 ];
 
 fn filter_from(query: &QueryParams) -> Result<OrderFilter, ApiError> {
@@ -214,11 +219,19 @@ fn filter_from(query: &QueryParams) -> Result<OrderFilter, ApiError> {
 /// `total_amount_cents` and `total_quantity` cover every order that matches the
 /// filters, not only the page.
 #[api_v2_operation(operation_id = "listOrders", tags(orders))]
-async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<OrderList>, ApiError> {
+async fn list(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    config: web::Data<ApiConfig>,
+) -> Result<Json<OrderList>, ApiError> {
     let query = QueryParams::parse(&req, LIST_PARAMS)?;
     let filter = filter_from(&query)?;
-    let paging = query.paging()?;
+    let (listing, paging) = Listing::read(&store, &config, &query, list_name(&filter)).await?;
     let page = store.list_orders(&filter, paging).await?;
+    let last = page.orders.last().map(|order| After::Time {
+        micros: order.created_at.timestamp_micros(),
+        id: order.id.get(),
+    });
     Ok(Json(OrderList {
         orders: page.orders.into_iter().map(OrderJson::from).collect(),
         total: page.total,
@@ -226,7 +239,22 @@ async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<OrderLis
         offset: paging.offset(),
         total_amount_cents: page.total_amount_cents,
         total_quantity: page.total_quantity,
+        next_cursor: listing.next(page.more, last),
     }))
+}
+
+/// The list of orders a filter selects, written the same way however the
+/// filters were spelt, which its cursors are bound to.
+fn list_name(filter: &OrderFilter) -> String {
+    let instant = |at: Option<DateTime<Utc>>| at.map(|at| at.timestamp_micros());
+    format!(
+        "orders?status={:?}&user_id={:?}&product_id={:?}&from={:?}&before={:?}",
+        filter.status.map(OrderStatus::as_str),
+        filter.user_id.map(|id| id.get()),
+        filter.product_id.map(|id| id.get()),
+        instant(filter.created_from),
+        instant(filter.created_before),
+    )
 }
 
 /// Get an order

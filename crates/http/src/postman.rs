@@ -75,6 +75,7 @@ fn request(path: &str, method: &str, operation: &Value) -> Value {
         .unwrap_or_default();
     let example = |parameter: &Value| match &parameter["example"] {
         Value::String(text) => text.clone(),
+        Value::Null => String::new(),
         other => other.to_string(),
     };
     let segments: Vec<String> = path

@@ -1,7 +1,7 @@
 //! `/products`: list, read, create and change products.
 
 use actix_web::HttpRequest;
-use oms_domain::{Cents, NewProduct, ProductChanges, ProductId, ProductName, Stock};
+use oms_domain::{After, Cents, NewProduct, ProductChanges, ProductId, ProductName, Stock};
 use oms_persistence::{Product, Store};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
@@ -13,6 +13,7 @@ use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
 use crate::fields::{self, Named};
 use crate::idempotency::{self, Idempotent};
+use crate::listing::Listing;
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -55,6 +56,9 @@ pub struct ProductList {
     limit: i64,
     /// How many products were skipped.
     offset: i64,
+    /// Send it as `cursor` (with the same `limit`) for the next page; `null` after the
+    /// last page.
+    next_cursor: Option<String>,
 }
 
 /// A product to create.
@@ -108,14 +112,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 ///
 /// Products in id order, one page at a time, with the number of products in all.
 #[api_v2_operation(operation_id = "listProducts", tags(products))]
-async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<ProductList>, ApiError> {
-    let paging = QueryParams::parse(&req, crate::PAGING_PARAMS)?.paging()?;
+async fn list(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    config: web::Data<ApiConfig>,
+) -> Result<Json<ProductList>, ApiError> {
+    let params = QueryParams::parse(&req, crate::PAGING_PARAMS)?;
+    let (listing, paging) = Listing::read(&store, &config, &params, "products".to_owned()).await?;
     let page = store.list_products(paging).await?;
+    let last = page.rows.last().map(|row| After::Id(row.id.get()));
     Ok(Json(ProductList {
         products: page.rows.into_iter().map(ProductJson::from).collect(),
         total: page.total,
         limit: paging.limit(),
         offset: paging.offset(),
+        next_cursor: listing.next(page.more, last),
     }))
 }
 

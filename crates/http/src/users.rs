@@ -2,7 +2,7 @@
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
-use oms_domain::{Email, FullName, NewUser, UserChanges, UserId};
+use oms_domain::{After, Email, FullName, NewUser, UserChanges, UserId};
 use oms_persistence::{Store, User};
 use paperclip::actix::web::{self, Json};
 use paperclip::actix::{api_v2_operation, Apiv2Schema};
@@ -14,6 +14,7 @@ use crate::extract::{JsonBody, Patch, QueryParams, Required};
 use crate::fallback::resource;
 use crate::fields::{self, Named};
 use crate::idempotency::{self, Idempotent};
+use crate::listing::Listing;
 use crate::respond::Created;
 use crate::ApiConfig;
 
@@ -55,6 +56,9 @@ pub struct UserList {
     limit: i64,
     /// How many users were skipped.
     offset: i64,
+    /// Send it as `cursor` (with the same `limit`) for the next page; `null` after the
+    /// last page.
+    next_cursor: Option<String>,
 }
 
 /// A user to create.
@@ -99,14 +103,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 ///
 /// Users in id order, one page at a time, with the number of users in all.
 #[api_v2_operation(operation_id = "listUsers", tags(users))]
-async fn list(req: HttpRequest, store: web::Data<Store>) -> Result<Json<UserList>, ApiError> {
-    let paging = QueryParams::parse(&req, crate::PAGING_PARAMS)?.paging()?;
+async fn list(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    config: web::Data<ApiConfig>,
+) -> Result<Json<UserList>, ApiError> {
+    let params = QueryParams::parse(&req, crate::PAGING_PARAMS)?;
+    let (listing, paging) = Listing::read(&store, &config, &params, "users".to_owned()).await?;
     let page = store.list_users(paging).await?;
+    let last = page.rows.last().map(|row| After::Id(row.id.get()));
     Ok(Json(UserList {
         users: page.rows.into_iter().map(UserJson::from).collect(),
         total: page.total,
         limit: paging.limit(),
         offset: paging.offset(),
+        next_cursor: listing.next(page.more, last),
     }))
 }
 

@@ -431,7 +431,7 @@ async fn bad_filters_and_paging_are_refused_with_the_parameter_named() {
     let empty = app.get("/orders").await.expect(200);
     assert_eq!(
         empty,
-        serde_json::json!({"orders": [], "total": 0, "limit": 20, "offset": 0, "total_amount_cents": 0, "total_quantity": 0})
+        serde_json::json!({"orders": [], "total": 0, "limit": 20, "offset": 0, "total_amount_cents": 0, "total_quantity": 0, "next_cursor": null})
     );
 }
 

@@ -8,6 +8,7 @@
 //!   connection so it can be composed inside a caller's transaction.
 //! * [`keys`]: API keys, and the request window each key shares between
 //!   servers.
+//! * [`secrets`]: what the servers of a database share (the cursor key).
 //! * [`idempotency`]: answers to requests sent with an `Idempotency-Key`, stored
 //!   with their change and replayed to retries.
 //! * [`product_cache`]: products kept in memory, forgotten when PostgreSQL notifies
@@ -29,6 +30,7 @@ pub mod pool;
 pub mod product_cache;
 pub mod products;
 pub mod schema;
+pub mod secrets;
 pub mod seed;
 pub mod setup;
 mod statement;

@@ -5,7 +5,7 @@ use diesel::deserialize::{FromSql, FromSqlRow};
 use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use oms_domain::{Id, OrderId, OrderItemId, OrderStatus, OrderTotals, ProductId, UserId};
+use oms_domain::{Id, OrderId, OrderItemId, OrderStatus, OrderTotals, Paging, ProductId, UserId};
 
 use crate::schema::{order_items, orders, products, users};
 
@@ -66,6 +66,19 @@ pub struct Page<T> {
     pub rows: Vec<T>,
     /// How many rows the whole list holds.
     pub total: i64,
+    /// Whether rows follow the page.
+    pub more: bool,
+}
+
+impl<T> Page<T> {
+    /// The page of `rows`, read with one row more than `paging`'s limit to
+    /// tell whether more follow.
+    pub(crate) fn of(mut rows: Vec<T>, paging: Paging, total: i64) -> Self {
+        let limit = usize::try_from(paging.limit()).unwrap_or(usize::MAX);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        Self { rows, total, more }
+    }
 }
 
 /// The columns of `orders` that an order's details are built from.
@@ -138,4 +151,6 @@ pub struct OrderPage {
     pub total_amount_cents: i64,
     /// Σ total quantity over every matching order.
     pub total_quantity: i64,
+    /// Whether orders follow the page.
+    pub more: bool,
 }

@@ -12,15 +12,19 @@ use crate::schema::products;
 
 /// One page of products in id order, with the number of products.
 pub async fn list(conn: &AsyncPgConnection, paging: Paging) -> Result<Page<Product>, StoreError> {
-    let rows = products::table
+    let mut page = products::table
         .select(Product::as_select())
         .order(products::id.asc())
-        .limit(paging.limit())
-        .offset(paging.offset())
-        .load(&mut &*conn);
+        .limit(paging.rows_to_read())
+        .into_boxed();
+    page = match paging.after_id() {
+        Some(id) => page.filter(products::id.gt(id)),
+        None => page.offset(paging.offset()),
+    };
+    let rows = page.load(&mut &*conn);
     let total = products::table.count().get_result(&mut &*conn);
     let (rows, total) = try_join!(rows, total)?;
-    Ok(Page { rows, total })
+    Ok(Page::of(rows, paging, total))
 }
 
 /// The first `limit` products in id order.

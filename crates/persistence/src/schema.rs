@@ -106,6 +106,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    secrets (name) {
+        name -> Text,
+        value -> Bytea,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         email -> Text,
@@ -132,5 +139,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_items,
     orders,
     products,
+    secrets,
     users,
 );

@@ -7,9 +7,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use oms_domain::{
-    Actor, ApiKeyId, Grant, IfMatch, KeyToken, NewOrder, NewProduct, NewUser, OrderFilter, OrderId,
-    OrderStatus, Paging, ProductChanges, ProductId, UserChanges, UserId,
+    Actor, ApiKeyId, CursorKey, Grant, IfMatch, KeyToken, NewOrder, NewProduct, NewUser,
+    OrderFilter, OrderId, OrderStatus, Paging, ProductChanges, ProductId, UserChanges, UserId,
 };
+
+use tokio::sync::OnceCell;
 
 use crate::idempotency::{self, Keyed, Replayable};
 use crate::keys::{self, ApiKey, NewApiKey};
@@ -25,6 +27,8 @@ pub struct Store {
     all_pools: Arc<[Pool]>,
     products: Option<Arc<ProductCache>>,
     placer: Arc<Placer>,
+    /// The cursor key, read from the database the first time it is needed.
+    cursor_key: Arc<OnceCell<CursorKey>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -56,6 +60,7 @@ impl Store {
             placer: placer_for(&pool),
             pool,
             products: None,
+            cursor_key: Arc::default(),
         }
     }
 
@@ -82,6 +87,7 @@ impl Store {
                 all_pools: all_pools.clone(),
                 products: None,
                 placer: placer_for(pool),
+                cursor_key: Arc::default(),
             })
             .collect()
     }
@@ -120,6 +126,18 @@ impl Store {
             Ok(())
         })
         .await
+    }
+
+    /// The key cursors are signed with (see [`crate::secrets::cursor_key`]),
+    /// read once.
+    pub async fn cursor_key(&self) -> Result<CursorKey, StoreError> {
+        self.cursor_key
+            .get_or_try_init(|| async {
+                self.with_conn(async |conn| crate::secrets::cursor_key(conn).await)
+                    .await
+            })
+            .await
+            .cloned()
     }
 
     /// See [`users::list`].

@@ -12,15 +12,19 @@ use crate::schema::users;
 
 /// One page of users in id order, with the number of users.
 pub async fn list(conn: &AsyncPgConnection, paging: Paging) -> Result<Page<User>, StoreError> {
-    let rows = users::table
+    let mut page = users::table
         .select(User::as_select())
         .order(users::id.asc())
-        .limit(paging.limit())
-        .offset(paging.offset())
-        .load(&mut &*conn);
+        .limit(paging.rows_to_read())
+        .into_boxed();
+    page = match paging.after_id() {
+        Some(id) => page.filter(users::id.gt(id)),
+        None => page.offset(paging.offset()),
+    };
+    let rows = page.load(&mut &*conn);
     let total = users::table.count().get_result(&mut &*conn);
     let (rows, total) = try_join!(rows, total)?;
-    Ok(Page { rows, total })
+    Ok(Page::of(rows, paging, total))
 }
 
 /// The user with this id.

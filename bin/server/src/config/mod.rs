@@ -57,6 +57,8 @@ pub struct Settings {
     auth: String,
     /// Requests per minute of keys without a limit of their own; 0 is unlimited.
     rate_limit_per_minute: i64,
+    /// The largest `offset` a list takes.
+    max_offset: i64,
     /// Hours the answers to idempotency keys are kept.
     idempotency_retention_hours: u32,
     /// How long in-flight requests may finish after SIGTERM.
@@ -114,6 +116,9 @@ impl Settings {
         self.address()?;
         self.auth()?;
         self.default_rate_limit()?;
+        if self.max_offset < 0 {
+            bail!("invalid configuration: MAX_OFFSET must be 0 or more");
+        }
         if self.idempotency_retention_hours == 0 {
             bail!("invalid configuration: IDEMPOTENCY_RETENTION_HOURS must be at least 1");
         }
@@ -171,6 +176,7 @@ impl Settings {
             .filter(|origin| !origin.is_empty())
             .map(str::to_owned)
             .collect();
+        api.max_offset = self.max_offset;
         api
     }
 

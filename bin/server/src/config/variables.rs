@@ -157,6 +157,13 @@ pub const VARIABLES: &[Variable] = &[
         "Largest request body; larger ones get 413",
     ),
     var(
+        "MAX_OFFSET",
+        "max-offset",
+        "10000",
+        Used::Serving,
+        "Largest offset a list takes; deeper pages are read by cursor",
+    ),
+    var(
         "REQUEST_TIMEOUT_MS",
         "request-timeout-ms",
         "30000",

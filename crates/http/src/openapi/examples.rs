@@ -12,7 +12,7 @@ pub fn user() -> Value {
     json!({"id": 1, "email": "john.doe@example.com", "full_name": "John Doe", "created_at": "2024-01-10T08:00:00Z", "version": 1})
 }
 pub fn user_list() -> Value {
-    json!({"users": [user()], "total": 1, "limit": 20, "offset": 0})
+    json!({"users": [user()], "total": 1, "limit": 20, "offset": 0, "next_cursor": null})
 }
 pub fn create_user() -> Value {
     json!({"email": "john.doe@example.com", "full_name": "John Doe"})
@@ -24,7 +24,7 @@ pub fn product() -> Value {
     json!({"id": 1, "name": "MacBook Pro 16\"", "price_cents": 249_999, "version": 1, "stock": 12})
 }
 pub fn product_list() -> Value {
-    json!({"products": [product(), {"id": 2, "name": "USB-C Cable", "price_cents": 1_999, "version": 3, "stock": null}], "total": 2, "limit": 20, "offset": 0})
+    json!({"products": [product(), {"id": 2, "name": "USB-C Cable", "price_cents": 1_999, "version": 3, "stock": null}], "total": 5, "limit": 2, "offset": 0, "next_cursor": "AQAAAAAAAAAAAuCn3DBy_EX4Z1jvTxm1Ag0"})
 }
 pub fn create_product() -> Value {
     json!({"name": "MacBook Pro 16\"", "price_cents": 249_999, "stock": 12})
@@ -51,7 +51,7 @@ pub fn paid_order() -> Value {
     order
 }
 pub fn order_list() -> Value {
-    json!({"orders": [paid_order()], "total": 1, "limit": 20, "offset": 0, "total_amount_cents": 501_997, "total_quantity": 3})
+    json!({"orders": [paid_order()], "total": 1, "limit": 20, "offset": 0, "total_amount_cents": 501_997, "total_quantity": 3, "next_cursor": null})
 }
 pub fn create_order() -> Value {
     json!({"user_id": 1, "items": [{"product_id": 1, "quantity": 2}, {"product_id": 2, "quantity": 1}]})
@@ -203,7 +203,7 @@ pub fn api_key() -> Value {
     })
 }
 pub fn api_key_list() -> Value {
-    json!({"api_keys": [api_key()], "total": 1, "limit": 20, "offset": 0})
+    json!({"api_keys": [api_key()], "total": 1, "limit": 20, "offset": 0, "next_cursor": null})
 }
 pub fn new_api_key() -> Value {
     json!({
@@ -257,7 +257,7 @@ pub fn order_events() -> Value {
              "status_from": "pending", "status_to": "paid",
              "actor": {"api_key_id": 1, "request_id": "checkout-7781"}}
         ],
-        "total": 2, "limit": 20, "offset": 0
+        "total": 2, "limit": 20, "offset": 0, "next_cursor": null
     })
 }
 pub fn precondition_failed() -> Value {

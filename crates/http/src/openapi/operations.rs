@@ -421,9 +421,16 @@ fn query_parameter(name: &str) -> Value {
             json!(20),
         ),
         "offset" => (
-            "How many rows to skip, 0 or more.",
+            "How many rows to skip: 0 up to the server's `MAX_OFFSET` (10,000 by default); page deeper with `cursor`. Not with `cursor`.",
             json!({"type": "integer", "format": "int64", "minimum": 0, "default": 0}),
             json!(0),
+        ),
+        "cursor" => (
+            "Where the page starts: the `next_cursor` of the page before, sent with the same filters. Opaque and signed: a cursor not issued for this list and these filters is refused. Not with `offset`. A cursor page costs the same at any depth.",
+            json!({"type": "string"}),
+            // No example: a form filled with one would send a cursor of
+            // another list (refused) beside the offset.
+            Value::Null,
         ),
         "status" => (
             "Only orders in this status.",
@@ -452,12 +459,15 @@ fn query_parameter(name: &str) -> Value {
         ),
         other => panic!("query parameter {other} has no documentation in openapi.rs"),
     };
-    json!({
+    let mut parameter = json!({
         "name": name,
         "in": "query",
         "required": false,
         "description": description,
         "schema": schema,
-        "example": example,
-    })
+    });
+    if !example.is_null() {
+        parameter["example"] = example;
+    }
+    parameter
 }

@@ -249,6 +249,19 @@ fn complete_key_schemas(doc: &mut Value) {
         &format!("{schemas}/NewApiKeyJson/properties/key"),
         json!({"nullable": true}),
     );
+    for list in [
+        "UserList",
+        "ProductList",
+        "ApiKeyList",
+        "OrderEventList",
+        "OrderList",
+    ] {
+        extend(
+            doc,
+            &format!("{schemas}/{list}/properties/next_cursor"),
+            json!({"nullable": true}),
+        );
+    }
     extend(
         doc,
         &format!("{schemas}/ApiKeyJson"),

@@ -141,18 +141,19 @@ fn random_token() -> Result<KeyToken, StoreError> {
 
 /// One page of keys in id order, revoked ones included, with the number of keys.
 pub async fn list(conn: &AsyncPgConnection, paging: Paging) -> Result<Page<ApiKey>, StoreError> {
-    let rows = api_keys::table
+    let mut page = api_keys::table
         .select(KeyRow::as_select())
         .order(api_keys::id.asc())
-        .limit(paging.limit())
-        .offset(paging.offset())
-        .load(&mut &*conn);
+        .limit(paging.rows_to_read())
+        .into_boxed();
+    page = match paging.after_id() {
+        Some(id) => page.filter(api_keys::id.gt(id)),
+        None => page.offset(paging.offset()),
+    };
+    let rows = page.load(&mut &*conn);
     let total = api_keys::table.count().get_result(&mut &*conn);
     let (rows, total) = try_join!(rows, total)?;
-    Ok(Page {
-        rows: keys(rows)?,
-        total,
-    })
+    Ok(Page::of(keys(rows)?, paging, total))
 }
 
 /// The key with this id.

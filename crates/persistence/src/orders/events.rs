@@ -74,13 +74,17 @@ pub async fn events(
 ) -> Result<Page<OrderEvent>, StoreError> {
     let exists = diesel::select(diesel::dsl::exists(orders::table.find(id.get())))
         .get_result::<bool>(&mut &*conn);
-    let rows = order_events::table
+    let mut page = order_events::table
         .filter(order_events::order_id.eq(id.get()))
         .select(EventRow::as_select())
         .order(order_events::id.asc())
-        .limit(paging.limit())
-        .offset(paging.offset())
-        .load(&mut &*conn);
+        .limit(paging.rows_to_read())
+        .into_boxed();
+    page = match paging.after_id() {
+        Some(after) => page.filter(order_events::id.gt(after)),
+        None => page.offset(paging.offset()),
+    };
+    let rows = page.load(&mut &*conn);
     let total = order_events::table
         .filter(order_events::order_id.eq(id.get()))
         .count()
@@ -89,11 +93,9 @@ pub async fn events(
     if !exists {
         return Err(StoreError::not_found(Entity::Order, id.get()));
     }
-    Ok(Page {
-        rows: rows
-            .into_iter()
-            .map(OrderEvent::try_from)
-            .collect::<Result<_, _>>()?,
-        total,
-    })
+    let rows = rows
+        .into_iter()
+        .map(OrderEvent::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(Page::of(rows, paging, total))
 }

@@ -4,18 +4,19 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::AstPass;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use oms_domain::{Cents, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, UserId};
+use oms_domain::{After, Cents, OrderFilter, OrderId, OrderStatus, OrderTotals, Paging, UserId};
 use tokio::try_join;
 
 use super::lines::{fold_lines, name_products, OrderLine};
 use super::totals::{day_totals, matching_orders, Totals};
 use crate::error::{parse_status, StoreError};
-use crate::models::{ItemDetails, OrderDetails, OrderPage, OrderRow};
+use crate::models::{ItemDetails, OrderDetails, OrderPage, OrderRow, Page};
 use crate::schema::{order_items, orders, products, users};
 use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
 use crate::ProductCache;
@@ -47,12 +48,31 @@ pub async fn list(
         }
         (None, None) => by_status_and_dates(conn, filter, paging).await?,
     };
+    let Page {
+        rows: orders, more, ..
+    } = Page::of(orders, paging, totals.orders);
     Ok(OrderPage {
         orders,
         total: totals.orders,
         total_amount_cents: totals.amount,
         total_quantity: totals.quantity,
+        more,
     })
+}
+
+/// When the row a cursor names was created, for the keyset conditions.
+fn cursor_time(paging: Paging) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
+    paging
+        .cursor()
+        .map(|after| match after {
+            After::Time { micros, id } => DateTime::from_timestamp_micros(micros)
+                .map(|at| (at, id))
+                .ok_or_else(|| StoreError::Corrupt(format!("a cursor names the time {micros} µs"))),
+            After::Id(_) => Err(StoreError::Corrupt(
+                "a cursor of a list in id order was given to a list of orders".to_owned(),
+            )),
+        })
+        .transpose()
 }
 
 /// A page of the orders matching a filter on status and dates, and their
@@ -62,12 +82,24 @@ async fn by_status_and_dates(
     filter: &OrderFilter,
     paging: Paging,
 ) -> Result<(Vec<OrderDetails>, Totals), StoreError> {
+    let after = cursor_time(paging)?;
     let page = async {
-        matching_orders!(orders::table.inner_join(users::table).into_boxed(), filter)
+        let query = matching_orders!(orders::table.inner_join(users::table).into_boxed(), filter)
             .select((OrderRow::as_select(), users::full_name))
             .order((orders::created_at.desc(), orders::id.desc()))
-            .limit(paging.limit())
-            .offset(paging.offset())
+            .limit(paging.rows_to_read());
+        let query = match after {
+            // A row comparison, which the list indexes answer as one range.
+            Some((at, id)) => query.filter(
+                sql::<Bool>("(orders.created_at, orders.id) < (")
+                    .bind::<Timestamptz, _>(at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id)
+                    .sql(")"),
+            ),
+            None => query.offset(paging.offset()),
+        };
+        query
             .load::<(OrderRow, String)>(&mut &*conn)
             .await
             .map_err(StoreError::from)
@@ -136,23 +168,28 @@ async fn driven<S: Statement<Row = ListedLine>>(
     paging: Paging,
     products: Option<&ProductCache>,
 ) -> Result<(Vec<OrderDetails>, Totals), StoreError> {
+    let after = cursor_time(paging)?;
     let params = ListParams {
         driver_id,
         status: filter.status.map(OrderStatus::as_str),
         user_id: filter.user_id.map(|id| id.get()),
         created_from: filter.created_from,
         created_before: filter.created_before,
-        limit: paging.limit(),
+        limit: paging.rows_to_read(),
         offset: paging.offset(),
+        after_at: after.map(|(at, _)| at),
+        after_id: after.map(|(_, id)| id),
     };
     let rows: Vec<ListedLine> = Run(statement(params)).load(&mut &*conn).await?;
     let totals = match <[_]>::first(&rows) {
         Some(row) => row.totals()?,
-        None if paging.offset() == 0 => Totals::default(),
+        None if paging.offset() == 0 && after.is_none() => Totals::default(),
         None => {
             let first = ListParams {
                 limit: 1,
                 offset: 0,
+                after_at: None,
+                after_id: None,
                 ..params
             };
             let rows: Vec<ListedLine> = Run(statement(first)).load(&mut &*conn).await?;
@@ -174,11 +211,13 @@ struct ListParams {
     created_before: Option<DateTime<Utc>>,
     limit: i64,
     offset: i64,
+    after_at: Option<DateTime<Utc>>,
+    after_id: Option<i64>,
 }
 
 impl ListParams {
-    /// The parameters of both list statements, numbered alike; only
-    /// [`OrdersOfProduct`] has the seventh.
+    /// The parameters of both list statements, as [`OrdersOfProduct`] numbers
+    /// them; [`OrdersOfUser`] has no seventh and numbers the rest one lower.
     fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         match n {
             1 => out.push_bind_param::<BigInt, _>(&self.driver_id),
@@ -188,6 +227,8 @@ impl ListParams {
             5 => out.push_bind_param::<BigInt, _>(&self.limit),
             6 => out.push_bind_param::<BigInt, _>(&self.offset),
             7 => out.push_bind_param::<Nullable<BigInt>, _>(&self.user_id),
+            8 => out.push_bind_param::<Nullable<Timestamptz>, _>(&self.after_at),
+            9 => out.push_bind_param::<Nullable<BigInt>, _>(&self.after_id),
             _ => Err(unbound(n)),
         }
     }
@@ -200,8 +241,9 @@ impl Statement for OrdersOfUser {
     const SQL: SqlFile = sql_file!("orders/orders_of_user.sql");
     type Row = ListedLine;
 
+    /// The user's list has no user filter: its 7 and 8 are the cursor's 8 and 9.
     fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.0.bind(n, out)
+        self.0.bind(if n >= 7 { n + 1 } else { n }, out)
     }
 }
 

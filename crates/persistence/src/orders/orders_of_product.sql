@@ -2,8 +2,9 @@
 -- lines (one row per line, lines in id order), and the count and totals of
 -- every matching order on each row. Parameters: 1 the product; 2 a status,
 -- 3 created at or after, 4 created before (each NULL for any); 5 the page size,
--- 6 the offset; 7 a user (NULL for any). The first six are those of
--- orders_of_user.sql.
+-- 6 the offset; 7 a user (NULL for any); 8 and 9 the creation time and id of
+-- the row a cursor names (NULL without a cursor). The first six are those of
+-- orders_of_user.sql, whose 7 and 8 are 8 and 9 here.
 --
 -- The orders are found from the product's lines in the index on the lines'
 -- month, product and copy of their order's date: one descent per month of the
@@ -20,7 +21,7 @@
 -- before LIMIT) cost little and spare a second statement; one prepared plan
 -- serves every combination of the optional filters. Products' names are added
 -- by the caller (from its cache, mostly).
-WITH page AS (
+WITH matching AS (
     SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at,
            o.total_amount_cents, o.total_quantity, o.version,
            count(*) OVER () AS matched,
@@ -56,7 +57,14 @@ WITH page AS (
        AND ($7::bigint IS NULL OR o.user_id = $7)
        AND ($3::timestamptz IS NULL OR o.created_at >= $3)
        AND ($4::timestamptz IS NULL OR o.created_at < $4)
-     ORDER BY o.created_at DESC, o.id DESC
+),
+-- The page: after the row a cursor names (the totals above are of every
+-- match, so the cursor's condition comes after them), or from an offset.
+page AS (
+    SELECT *
+      FROM matching
+     WHERE $8::timestamptz IS NULL OR (created_at, id) < ($8, $9::bigint)
+     ORDER BY created_at DESC, id DESC
      LIMIT $5 OFFSET $6
 )
 SELECT page.id, page.user_id, page.status, page.created_at, page.updated_at,

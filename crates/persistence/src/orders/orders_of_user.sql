@@ -1,13 +1,14 @@
 -- One page of a user's orders, newest first, with their lines (one row per
 -- line, lines in id order), and the count and totals of every matching order on
 -- each row. Parameters: 1 the user; 2 a status, 3 created at or after, 4 created
--- before (each NULL for any); 5 the page size, 6 the offset.
+-- before (each NULL for any); 5 the page size, 6 the offset; 7 and 8 the
+-- creation time and id of the row a cursor names (NULL without a cursor).
 --
 -- A user has few orders, so the window aggregates (computed before LIMIT) cost
 -- little and spare a second statement. Whatever the optional filters are, the
 -- best plan starts from the user's orders, so one prepared plan serves them
 -- all. Products' names are added by the caller (from its cache, mostly).
-WITH page AS (
+WITH matching AS (
     SELECT o.id, o.user_id, o.status, o.created_at, o.updated_at,
            o.total_amount_cents, o.total_quantity, o.version,
            count(*) OVER () AS matched,
@@ -18,7 +19,14 @@ WITH page AS (
        AND ($2::text IS NULL OR o.status = $2)
        AND ($3::timestamptz IS NULL OR o.created_at >= $3)
        AND ($4::timestamptz IS NULL OR o.created_at < $4)
-     ORDER BY o.created_at DESC, o.id DESC
+),
+-- The page: after the row a cursor names (the totals above are of every
+-- match, so the cursor's condition comes after them), or from an offset.
+page AS (
+    SELECT *
+      FROM matching
+     WHERE $7::timestamptz IS NULL OR (created_at, id) < ($7, $8::bigint)
+     ORDER BY created_at DESC, id DESC
      LIMIT $5 OFFSET $6
 )
 SELECT page.id, page.user_id, page.status, page.created_at, page.updated_at,
