@@ -11,6 +11,7 @@ pub mod conditions;
 pub mod dates;
 pub mod docs;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod fallback;
 pub mod fields;

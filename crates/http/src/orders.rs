@@ -174,6 +174,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list))
             .route(web::post().to(create)),
     )
+    // Before `/orders/{order_id}`, which would take `export` for an id.
+    .service(resource("/orders/export", "GET").route(web::get().to(crate::export::export)))
     .service(
         resource("/orders/{order_id}", "GET, PATCH")
             .route(web::get().to(get))
@@ -193,7 +195,8 @@ pub const LIST_PARAMS: &[&str] = &[
     "cursor",
 ];
 
-fn filter_from(query: &QueryParams) -> Result<OrderFilter, ApiError> {
+/// The list's filters of `query`, validated.
+pub(crate) fn filter_from(query: &QueryParams) -> Result<OrderFilter, ApiError> {
     let filter = OrderFilter {
         status: query
             .get("status")

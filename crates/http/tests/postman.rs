@@ -29,7 +29,7 @@ fn the_committed_postman_collection_is_current() {
     assert_eq!(
         folders,
         [
-            ("Orders", 5),
+            ("Orders", 6),
             ("Products", 4),
             ("Users", 4),
             ("API keys", 4),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use oms_domain::{
-    Actor, ApiKeyId, CursorKey, Grant, IfMatch, KeyToken, NewOrder, NewProduct, NewUser,
+    Actor, After, ApiKeyId, CursorKey, Grant, IfMatch, KeyToken, NewOrder, NewProduct, NewUser,
     OrderFilter, OrderId, OrderStatus, Paging, ProductChanges, ProductId, UserChanges, UserId,
 };
 
@@ -239,6 +239,17 @@ impl Store {
     ) -> Result<OrderPage, StoreError> {
         let cache = self.products.as_deref();
         self.with_conn(async |conn| orders::list(conn, filter, paging, cache).await)
+            .await
+    }
+
+    /// See [`orders::export_chunk`].
+    pub async fn export_orders(
+        &self,
+        filter: &OrderFilter,
+        after: Option<After>,
+        count: i64,
+    ) -> Result<Vec<OrderDetails>, StoreError> {
+        self.with_conn(async |conn| orders::export_chunk(conn, filter, after, count).await)
             .await
     }
 

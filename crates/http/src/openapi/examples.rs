@@ -32,6 +32,15 @@ pub fn create_product() -> Value {
 pub fn update_product() -> Value {
     json!({"price_cents": 239_999})
 }
+pub fn orders_csv() -> Value {
+    Value::String(
+        "order_id,user_id,status,created_at,updated_at,product_id,product_name,quantity,price_cents_at_purchase,order_total_amount_cents\r\n\
+         2,1,paid,2024-01-16T10:30:00Z,2024-01-16T11:00:00Z,2,USB-C Cable,1,1999,1999\r\n\
+         1,1,pending,2024-01-15T09:00:00Z,,1,\"MacBook Pro 16\"\"\",2,249999,501997\r\n\
+         1,1,pending,2024-01-15T09:00:00Z,,2,USB-C Cable,1,1999,501997\r\n"
+            .to_owned(),
+    )
+}
 pub fn order() -> Value {
     json!({
         "order_id": 1, "user_id": 1, "user_name": "John Doe", "status": "pending",

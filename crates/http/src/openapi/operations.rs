@@ -17,7 +17,8 @@ struct OperationDoc {
     path_parameter: Option<(&'static str, &'static str)>,
     query: &'static [&'static str],
     request_example: Option<fn() -> Value>,
-    /// `None` for an operation that answers 204 with no body.
+    /// `None` for an operation that answers 204 with no body; a JSON string
+    /// for one that answers CSV.
     success_example: Option<fn() -> Value>,
     errors: &'static [ErrorDoc],
 }
@@ -67,6 +68,7 @@ fn operation_doc(id: &str) -> OperationDoc {
         "listApiKeys" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::api_key_list), errors: &[BAD_PAGING] },
         "getApiKey" => OperationDoc { path_parameter: API_KEY_ID, query: &[], request_example: None, success_example: Some(ex::api_key), errors: &[BAD_ID, (404, "No API key has this id.", ex::api_key_not_found)] },
         "createApiKey" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_api_key), success_example: Some(ex::new_api_key), errors: &[(400, "The body is malformed, names an unknown scope or none, or a rate limit out of range.", ex::bad_scope), TOO_LARGE, NOT_JSON] },
+        "exportOrders" => OperationDoc { path_parameter: None, query: crate::export::EXPORT_PARAMS, request_example: None, success_example: Some(ex::orders_csv), errors: &[(400, "A filter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
         "revokeApiKey" => OperationDoc { path_parameter: API_KEY_ID, query: &[], request_example: None, success_example: None, errors: &[BAD_ID, (404, "No API key has this id.", ex::api_key_not_found)] },
         other => panic!("operation {other} has no documentation in openapi.rs"),
     }
@@ -143,7 +145,14 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
     match (doc.success_example, success_status) {
         (Some(example), Some(status)) => {
             let success = &mut responses[&status];
-            success["content"]["application/json"]["example"] = example();
+            match example() {
+                // A text example is the CSV an export answers with.
+                Value::String(csv) => {
+                    success["content"] =
+                        json!({"text/csv": {"schema": {"type": "string"}, "example": csv}});
+                }
+                json => success["content"]["application/json"]["example"] = json,
+            }
             if status == "201" {
                 success["headers"]["Location"] = json!({
                     "description": "The URL of the new resource.",
@@ -151,7 +160,19 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
                 });
             }
         }
-        (Some(_), None) => panic!("{id} has no success response"),
+        // An answer written by hand (a stream) has no type to document it.
+        (Some(example), None) => match example() {
+            Value::String(csv) => {
+                responses.insert(
+                    "200".into(),
+                    json!({
+                        "description": "The matching orders, one row per line, streamed.",
+                        "content": {"text/csv": {"schema": {"type": "string"}, "example": csv}},
+                    }),
+                );
+            }
+            _ => panic!("{id} has no success response"),
+        },
         (None, status) => {
             if let Some(status) = status {
                 responses.remove(&status);

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::AstPass;
@@ -60,10 +61,68 @@ pub async fn list(
     })
 }
 
+/// Orders that come after the row created at `at` with id `id`, newest first:
+/// a row comparison, which the list indexes answer as one range.
+fn before_row<QS>(
+    at: DateTime<Utc>,
+    id: i64,
+) -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> {
+    Box::new(
+        sql::<Bool>("(orders.created_at, orders.id) < (")
+            .bind::<Timestamptz, _>(at)
+            .sql(", ")
+            .bind::<BigInt, _>(id)
+            .sql(")"),
+    )
+}
+
+/// The next `count` orders matching `filter` after the row `after` names
+/// (from the newest without it), each with its lines and their products'
+/// names, for an export: no totals and no user names; one query for the
+/// orders and one for their lines.
+pub async fn export_chunk(
+    conn: &AsyncPgConnection,
+    filter: &OrderFilter,
+    after: Option<After>,
+    count: i64,
+) -> Result<Vec<OrderDetails>, StoreError> {
+    let mut query = matching_orders!(orders::table.into_boxed(), filter)
+        .select(OrderRow::as_select())
+        .order((orders::created_at.desc(), orders::id.desc()))
+        .limit(count);
+    if let Some(user) = filter.user_id {
+        query = query.filter(orders::user_id.eq(user.get()));
+    }
+    if let Some(product) = filter.product_id {
+        query = query.filter(diesel::dsl::exists(
+            order_items::table
+                .filter(order_items::order_id.eq(orders::id))
+                .filter(order_items::product_id.eq(product.get())),
+        ));
+    }
+    if let Some((at, id)) = after_time(after)? {
+        query = query.filter(before_row(at, id));
+    }
+    let rows: Vec<OrderRow> = query.load(&mut &*conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let items = if ids.is_empty() {
+        Vec::new()
+    } else {
+        items_of(conn, &ids).await?
+    };
+    assemble(
+        rows.into_iter().map(|row| (row, String::new())).collect(),
+        items,
+    )
+}
+
 /// When the row a cursor names was created, for the keyset conditions.
 fn cursor_time(paging: Paging) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
-    paging
-        .cursor()
+    after_time(paging.cursor())
+}
+
+fn after_time(after: Option<After>) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
+    after
         .map(|after| match after {
             After::Time { micros, id } => DateTime::from_timestamp_micros(micros)
                 .map(|at| (at, id))
@@ -89,14 +148,7 @@ async fn by_status_and_dates(
             .order((orders::created_at.desc(), orders::id.desc()))
             .limit(paging.rows_to_read());
         let query = match after {
-            // A row comparison, which the list indexes answer as one range.
-            Some((at, id)) => query.filter(
-                sql::<Bool>("(orders.created_at, orders.id) < (")
-                    .bind::<Timestamptz, _>(at)
-                    .sql(", ")
-                    .bind::<BigInt, _>(id)
-                    .sql(")"),
-            ),
+            Some((at, id)) => query.filter(before_row(at, id)),
             None => query.offset(paging.offset()),
         };
         query

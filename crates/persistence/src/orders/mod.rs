@@ -25,7 +25,7 @@ use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
 use lines::{fold_lines, OrderLine};
 
 pub use events::{events, OrderEvent};
-pub use list::list;
+pub use list::{export_chunk, list};
 pub use totals::{compact_day_totals, vacuum_day_totals_pending};
 
 /// The order with this id, with its user's name and its lines: one statement.
