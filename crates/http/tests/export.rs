@@ -121,3 +121,63 @@ async fn an_export_of_many_chunks_has_every_line_once_in_order() {
     assert!(amount > 0);
     assert_eq!(app.disagreements().await, 0);
 }
+
+#[actix_web::test]
+async fn an_export_of_a_products_orders_walks_its_lines_month_by_month() {
+    let app = common::spawn().await;
+    // 1,300 orders seven hours apart (some 13 months); product 2 on the even ones.
+    app.execute(
+        "INSERT INTO users (id, email, full_name) VALUES (1, 'a@example.com', 'A'), (2, 'b@example.com', 'B');
+         INSERT INTO products (id, name, price_cents) VALUES (1, 'P', 100), (2, 'Q', 250);
+         INSERT INTO orders (id, user_id, status, created_at)
+         SELECT n, CASE WHEN n >= 650 THEN 2 ELSE 1 END, CASE WHEN n % 4 = 0 THEN 'paid' ELSE 'pending' END,
+                timestamptz '2024-01-01 00:00:00+00' + n * interval '7 hours'
+           FROM generate_series(1, 1300) n;
+         INSERT INTO order_items (order_id, product_id, quantity, price_cents_at_purchase)
+         SELECT n, p, 1, CASE p WHEN 1 THEN 100 ELSE 250 END
+           FROM generate_series(1, 1300) n, generate_series(1, 2) p WHERE p = 1 OR n % 2 = 0;",
+    )
+    .await;
+    for (query, expected) in [
+        (
+            "product_id=2",
+            (1..=1300)
+                .rev()
+                .filter(|n| n % 2 == 0)
+                .collect::<Vec<i64>>(),
+        ),
+        (
+            "product_id=2&status=paid",
+            (1..=1300).rev().filter(|n| n % 4 == 0).collect(),
+        ),
+        (
+            "product_id=2&user_id=2&start_date=2024-06-01&end_date=2024-09-30",
+            (1..=1300)
+                .rev()
+                .filter(|&n| {
+                    n % 2 == 0 && n >= 650 && {
+                        let hours = n * 7;
+                        // 2024-06-01 is day 152 of the leap year, 2024-10-01 day 274.
+                        (152 * 24..274 * 24).contains(&hours)
+                    }
+                })
+                .collect(),
+        ),
+    ] {
+        let csv = app
+            .get(&format!("/orders/export?{query}"))
+            .await
+            .expect(200);
+        let rows = rows(csv.as_str().unwrap());
+        let mut ids: Vec<i64> = rows.iter().map(|row| row[0].parse().unwrap()).collect();
+        assert_eq!(rows.len(), ids.len());
+        assert!(
+            rows.iter().all(|row| row[5] == "1" || row[5] == "2"),
+            "every line of each order"
+        );
+        ids.dedup();
+        assert_eq!(ids, expected, "{query}");
+        // Both lines of each order (products 1 and 2) are there.
+        assert_eq!(rows.len(), expected.len() * 2, "{query}");
+    }
+}

@@ -63,7 +63,7 @@ pub async fn list(
 
 /// Orders that come after the row created at `at` with id `id`, newest first:
 /// a row comparison, which the list indexes answer as one range.
-fn before_row<QS>(
+pub(super) fn before_row<QS>(
     at: DateTime<Utc>,
     id: i64,
 ) -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> {
@@ -76,52 +76,12 @@ fn before_row<QS>(
     )
 }
 
-/// The next `count` orders matching `filter` after the row `after` names
-/// (from the newest without it), each with its lines and their products'
-/// names, for an export: no totals and no user names; one query for the
-/// orders and one for their lines.
-pub async fn export_chunk(
-    conn: &AsyncPgConnection,
-    filter: &OrderFilter,
-    after: Option<After>,
-    count: i64,
-) -> Result<Vec<OrderDetails>, StoreError> {
-    let mut query = matching_orders!(orders::table.into_boxed(), filter)
-        .select(OrderRow::as_select())
-        .order((orders::created_at.desc(), orders::id.desc()))
-        .limit(count);
-    if let Some(user) = filter.user_id {
-        query = query.filter(orders::user_id.eq(user.get()));
-    }
-    if let Some(product) = filter.product_id {
-        query = query.filter(diesel::dsl::exists(
-            order_items::table
-                .filter(order_items::order_id.eq(orders::id))
-                .filter(order_items::product_id.eq(product.get())),
-        ));
-    }
-    if let Some((at, id)) = after_time(after)? {
-        query = query.filter(before_row(at, id));
-    }
-    let rows: Vec<OrderRow> = query.load(&mut &*conn).await?;
-    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let items = if ids.is_empty() {
-        Vec::new()
-    } else {
-        items_of(conn, &ids).await?
-    };
-    assemble(
-        rows.into_iter().map(|row| (row, String::new())).collect(),
-        items,
-    )
-}
-
 /// When the row a cursor names was created, for the keyset conditions.
 fn cursor_time(paging: Paging) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
     after_time(paging.cursor())
 }
 
-fn after_time(after: Option<After>) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
+pub(super) fn after_time(after: Option<After>) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
     after
         .map(|after| match after {
             After::Time { micros, id } => DateTime::from_timestamp_micros(micros)
@@ -167,7 +127,10 @@ async fn by_status_and_dates(
 }
 
 /// The lines of these orders with their products' names, in line id order.
-async fn items_of(conn: &AsyncPgConnection, order_ids: &[i64]) -> QueryResult<Vec<ItemDetails>> {
+pub(super) async fn items_of(
+    conn: &AsyncPgConnection,
+    order_ids: &[i64],
+) -> QueryResult<Vec<ItemDetails>> {
     order_items::table
         .inner_join(products::table)
         .filter(order_items::order_id.eq_any(order_ids))
@@ -179,7 +142,7 @@ async fn items_of(conn: &AsyncPgConnection, order_ids: &[i64]) -> QueryResult<Ve
 
 /// Puts each order together with its user's name and its lines, keeping the
 /// orders' order.
-fn assemble(
+pub(super) fn assemble(
     orders: Vec<(OrderRow, String)>,
     items: Vec<ItemDetails>,
 ) -> Result<Vec<OrderDetails>, StoreError> {

@@ -8,6 +8,7 @@
 //! Orders are placed by [`crate::placing`].
 
 mod events;
+mod export;
 mod lines;
 mod list;
 mod totals;
@@ -25,7 +26,8 @@ use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
 use lines::{fold_lines, OrderLine};
 
 pub use events::{events, OrderEvent};
-pub use list::{export_chunk, list};
+pub use export::export_chunk;
+pub use list::list;
 pub use totals::{compact_day_totals, vacuum_day_totals_pending};
 
 /// The order with this id, with its user's name and its lines: one statement.
@@ -151,6 +153,7 @@ pub(crate) fn statements() -> Vec<crate::statement::Checked> {
         crate::statement::checked::<ChangeStatus>(),
     ];
     all.extend(list::statements());
+    all.extend(export::statements());
     all.extend(totals::statements());
     all
 }
