@@ -7,9 +7,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use oms_domain::IfMatch;
-use paperclip::actix::OperationModifier;
-use paperclip::v2::models::DefaultOperationRaw;
-use paperclip::v2::schema::Apiv2Schema;
 
 use crate::error::ApiError;
 use crate::respond::Answer;
@@ -110,27 +107,7 @@ fn tagged(mut response: HttpResponse, version: i32) -> HttpResponse {
     response
 }
 
-impl<R: Apiv2Schema> Apiv2Schema for Versioned<R> {
-    fn name() -> Option<String> {
-        R::name()
-    }
-
-    fn raw_schema() -> paperclip::v2::models::DefaultSchemaRaw {
-        R::raw_schema()
-    }
-}
-
-impl<R: OperationModifier> OperationModifier for Versioned<R> {
-    fn update_response(op: &mut DefaultOperationRaw) {
-        R::update_response(op);
-    }
-
-    fn update_definitions(
-        map: &mut std::collections::BTreeMap<String, paperclip::v2::models::DefaultSchemaRaw>,
-    ) {
-        R::update_definitions(map);
-    }
-}
+crate::respond::documented_as_inner!(Versioned);
 
 #[cfg(test)]
 mod tests {

@@ -12,9 +12,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use oms_domain::{ApiKeyId, Fingerprint, IdempotencyKey};
 use oms_persistence::{IdempotentRequest, Keyed, Replayable, StoreError, StoredResponse};
-use paperclip::actix::OperationModifier;
-use paperclip::v2::models::DefaultOperationRaw;
-use paperclip::v2::schema::Apiv2Schema;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -196,27 +193,7 @@ fn replay(stored: StoredResponse) -> HttpResponse {
     response.body(stored.body)
 }
 
-impl<R: Apiv2Schema> Apiv2Schema for Idempotent<R> {
-    fn name() -> Option<String> {
-        R::name()
-    }
-
-    fn raw_schema() -> paperclip::v2::models::DefaultSchemaRaw {
-        R::raw_schema()
-    }
-}
-
-impl<R: OperationModifier> OperationModifier for Idempotent<R> {
-    fn update_response(op: &mut DefaultOperationRaw) {
-        R::update_response(op);
-    }
-
-    fn update_definitions(
-        map: &mut std::collections::BTreeMap<String, paperclip::v2::models::DefaultSchemaRaw>,
-    ) {
-        R::update_definitions(map);
-    }
-}
+crate::respond::documented_as_inner!(Idempotent);
 
 #[cfg(test)]
 mod tests {

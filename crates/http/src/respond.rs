@@ -10,6 +10,42 @@ use serde::Serialize;
 
 use crate::ApiConfig;
 
+/// Documents a wrapper of answers (`Wrapper<R>`) in the OpenAPI document as the
+/// answer `R` it wraps: the same schema, the same responses.
+macro_rules! documented_as_inner {
+    ($wrapper:ident) => {
+        impl<R: paperclip::v2::schema::Apiv2Schema> paperclip::v2::schema::Apiv2Schema
+            for $wrapper<R>
+        {
+            fn name() -> Option<String> {
+                R::name()
+            }
+
+            fn raw_schema() -> paperclip::v2::models::DefaultSchemaRaw {
+                R::raw_schema()
+            }
+        }
+
+        impl<R: paperclip::actix::OperationModifier> paperclip::actix::OperationModifier
+            for $wrapper<R>
+        {
+            fn update_response(op: &mut paperclip::v2::models::DefaultOperationRaw) {
+                R::update_response(op);
+            }
+
+            fn update_definitions(
+                map: &mut std::collections::BTreeMap<
+                    String,
+                    paperclip::v2::models::DefaultSchemaRaw,
+                >,
+            ) {
+                R::update_definitions(map);
+            }
+        }
+    };
+}
+pub(crate) use documented_as_inner;
+
 /// `201 Created` with the new resource's `Location` and its JSON.
 #[derive(Debug)]
 pub struct Created<T> {

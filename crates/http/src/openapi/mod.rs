@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 
 use crate::ApiConfig;
 
+mod conditions;
 mod examples;
 mod operations;
 mod schemas;

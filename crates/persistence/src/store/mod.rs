@@ -1,20 +1,20 @@
 //! The pool together with the operations, for callers that want a result
-//! rather than a connection.
+//! rather than a connection; those on API keys are in [`keys`].
+
+mod keys;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use oms_domain::{
-    Actor, After, ApiKeyId, CursorKey, Grant, IfMatch, KeyToken, NewOrder, NewProduct, NewUser,
-    OrderFilter, OrderId, OrderStatus, Paging, ProductChanges, ProductId, UserChanges, UserId,
+    Actor, After, CursorKey, IfMatch, NewOrder, NewProduct, NewUser, OrderFilter, OrderId,
+    OrderStatus, Paging, ProductChanges, ProductId, UserChanges, UserId,
 };
 
 use tokio::sync::OnceCell;
 
 use crate::idempotency::{self, Keyed, Replayable};
-use crate::keys::{self, ApiKey, NewApiKey};
 use crate::models::{OrderDetails, OrderPage, Page, Product, User};
 use crate::placer::Placer;
 use crate::{orders, products, users, warm, Pool, ProductCache, StoreError};
@@ -309,76 +309,9 @@ impl Store {
             .await
     }
 
-    /// See [`keys::create`].
-    pub async fn create_key(&self, key: &NewApiKey) -> Result<(ApiKey, KeyToken), StoreError> {
-        self.with_conn(async |conn| keys::create(conn, key).await)
-            .await
-    }
-
-    /// See [`keys::create`]; once per idempotency key when `keyed`.
-    pub async fn create_key_once(
-        &self,
-        key: &NewApiKey,
-        keyed: Option<&Keyed<(ApiKey, KeyToken)>>,
-    ) -> Result<Replayable<(ApiKey, KeyToken)>, StoreError> {
-        self.with_conn(async |conn| {
-            idempotency::once(conn, keyed, async |conn| keys::create(conn, key).await).await
-        })
-        .await
-    }
-
     /// See [`idempotency::sweep`].
     pub async fn sweep_idempotency_keys(&self, retention: Duration) -> Result<u64, StoreError> {
         self.with_conn(async |conn| idempotency::sweep(conn, retention).await)
-            .await
-    }
-
-    /// See [`keys::list`].
-    pub async fn list_keys(&self, paging: Paging) -> Result<Page<ApiKey>, StoreError> {
-        self.with_conn(async |conn| keys::list(conn, paging).await)
-            .await
-    }
-
-    /// See [`keys::get`].
-    pub async fn get_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError> {
-        self.with_conn(async |conn| keys::get(conn, id).await).await
-    }
-
-    /// See [`keys::revoke`].
-    pub async fn revoke_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError> {
-        self.with_conn(async |conn| keys::revoke(conn, id).await)
-            .await
-    }
-
-    /// See [`keys::find`].
-    pub async fn find_key(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError> {
-        self.with_conn(async |conn| keys::find(conn, prefix).await)
-            .await
-    }
-
-    /// See [`keys::revoked_within`].
-    pub async fn keys_revoked_within(&self, seconds: i32) -> Result<Vec<ApiKeyId>, StoreError> {
-        self.with_conn(async |conn| keys::revoked_within(conn, seconds).await)
-            .await
-    }
-
-    /// See [`keys::record_last_use`].
-    pub async fn record_key_use(
-        &self,
-        uses: &[(ApiKeyId, DateTime<Utc>)],
-    ) -> Result<(), StoreError> {
-        self.with_conn(async |conn| keys::record_last_use(conn, uses).await)
-            .await
-    }
-
-    /// See [`keys::take_requests`].
-    pub async fn take_requests(
-        &self,
-        id: ApiKeyId,
-        wanted: u32,
-        quota: u32,
-    ) -> Result<Grant, StoreError> {
-        self.with_conn(async |conn| keys::take_requests(conn, id, wanted, quota).await)
             .await
     }
 
