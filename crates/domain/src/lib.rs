@@ -4,9 +4,10 @@
 //! ([`money`]), the order life cycle ([`status`]), validated inputs
 //! ([`input`], [`quantity`], [`paging`], [`filter`]), order pricing ([`order`]),
 //! an order's history ([`history`]), versions ([`version`]), idempotency keys
-//! ([`idempotency`]), and who may call the API ([`access`], [`usage`]). The
-//! persistence and HTTP crates build on these types; other Rust programs can
-//! reuse them without pulling in a database driver or a web framework.
+//! ([`idempotency`]), who may call the API ([`access`], [`usage`]), and
+//! webhooks ([`webhooks`]). The persistence and HTTP crates build on these
+//! types; other Rust programs can reuse them without pulling in a database
+//! driver or a web framework.
 //!
 //! ```
 //! use oms_domain::{Cents, OrderStatus, Quantity};
@@ -37,6 +38,7 @@ pub mod quantity;
 pub mod status;
 pub mod usage;
 pub mod version;
+pub mod webhooks;
 
 pub use access::{KeyDigest, KeyName, KeyToken, RateLimit, Scope, Scopes, UnknownScope};
 pub use changes::{NewProduct, NewUser, ProductChanges, UserChanges};
@@ -54,3 +56,6 @@ pub use quantity::{Quantity, Stock};
 pub use status::{OrderStatus, StatusChange, TransitionError};
 pub use usage::{Grant, UsageWindow};
 pub use version::IfMatch;
+pub use webhooks::{
+    is_internal, EventType, RetrySchedule, Subscription, WebhookSecret, WebhookUrl,
+};

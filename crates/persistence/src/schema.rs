@@ -122,12 +122,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        endpoint_id -> Int8,
+        event_seq -> Int8,
+        subject -> Text,
+        attempt -> Int4,
+        status -> Text,
+        response_status -> Nullable<Int2>,
+        latency_ms -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        attempted_at -> Nullable<Timestamptz>,
+        next_attempt_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Int8,
+        url -> Text,
+        events -> Array<Nullable<Text>>,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        secret -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_events (seq) {
+        seq -> Int8,
+        id -> Uuid,
+        #[sql_name = "type"]
+        type_ -> Text,
+        subject -> Text,
+        data -> Json,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_key_usage -> api_keys (api_key_id));
 diesel::joinable!(order_events -> api_keys (api_key_id));
 diesel::joinable!(order_events -> orders (order_id));
 diesel::joinable!(order_items -> orders (order_id));
 diesel::joinable!(order_items -> products (product_id));
 diesel::joinable!(orders -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_seq));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_key_usage,
@@ -141,4 +183,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     secrets,
     users,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
 );

@@ -1,0 +1,17 @@
+DROP TRIGGER users_updated_to_webhooks ON users;
+DROP TRIGGER users_created_to_webhooks ON users;
+DROP FUNCTION users_to_webhooks();
+DROP FUNCTION webhook_user_json(users);
+DROP TRIGGER products_updated_to_webhooks ON products;
+DROP TRIGGER products_created_to_webhooks ON products;
+DROP FUNCTION products_to_webhooks();
+DROP FUNCTION webhook_product_json(products);
+DROP TRIGGER order_events_to_webhooks ON order_events;
+DROP FUNCTION order_events_to_webhooks();
+DROP FUNCTION webhook_order_json(bigint);
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_events;
+DROP TABLE webhook_endpoints;
+DROP FUNCTION webhook_events_queue();
+DROP FUNCTION webhook_wanted(text);
+DROP FUNCTION api_timestamp(timestamptz);
