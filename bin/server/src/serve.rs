@@ -43,6 +43,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     ));
     spawn_day_totals_compaction(background.clone());
     spawn_idempotency_sweep(background.clone(), settings.idempotency_retention());
+    if let Some(webhooks) = settings.webhooks()? {
+        actix_web::rt::spawn(oms_webhooks::run(connect.clone(), webhooks));
+    }
     if settings.db_warm_connections > 0 {
         spawn_warm_ups(
             connect.clone(),

@@ -36,6 +36,12 @@ pub enum OrderItem {}
 /// Marker for [`ApiKeyId`].
 #[derive(Debug)]
 pub enum ApiKey {}
+/// Marker for [`WebhookId`].
+#[derive(Debug)]
+pub enum Webhook {}
+/// Marker for [`DeliveryId`].
+#[derive(Debug)]
+pub enum Delivery {}
 
 /// Identifies a user.
 pub type UserId = Id<User>;
@@ -47,6 +53,10 @@ pub type OrderId = Id<Order>;
 pub type OrderItemId = Id<OrderItem>;
 /// Identifies an API key (never the key itself).
 pub type ApiKeyId = Id<ApiKey>;
+/// Identifies a webhook endpoint.
+pub type WebhookId = Id<Webhook>;
+/// Identifies one attempt to deliver an event to a webhook endpoint.
+pub type DeliveryId = Id<Delivery>;
 
 impl<T> Id<T> {
     /// Wraps a value already known to be a valid id (read back from the database).

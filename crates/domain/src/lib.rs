@@ -47,7 +47,7 @@ pub use error::{InputError, InputErrorKind};
 pub use filter::{DateBound, DateRangeError, OrderFilter, RangeEnd};
 pub use history::{Actor, OrderEventType, UnknownEventType};
 pub use idempotency::{Fingerprint, IdempotencyKey};
-pub use ids::{ApiKeyId, Id, OrderId, OrderItemId, ProductId, UserId};
+pub use ids::{ApiKeyId, DeliveryId, Id, OrderId, OrderItemId, ProductId, UserId, WebhookId};
 pub use input::{Email, FullName, ProductName};
 pub use money::{Cents, Overflow};
 pub use order::{LineRequest, NewOrder, OrderTotals, PricedLine, PricedOrder, PricingError};

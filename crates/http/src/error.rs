@@ -28,6 +28,10 @@ pub enum ErrorCode {
     OrderNotFound,
     /// 404: no such API key.
     ApiKeyNotFound,
+    /// 404: no such webhook endpoint.
+    WebhookNotFound,
+    /// 404: no such delivery of the webhook endpoint.
+    DeliveryNotFound,
     /// 404: no such route.
     NotFound,
     /// 405: the route exists, the method does not.
@@ -71,6 +75,8 @@ impl ErrorCode {
             | Self::ProductNotFound
             | Self::OrderNotFound
             | Self::ApiKeyNotFound
+            | Self::WebhookNotFound
+            | Self::DeliveryNotFound
             | Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
@@ -304,5 +310,7 @@ fn not_found(entity: Entity) -> ErrorCode {
         Entity::Product => ErrorCode::ProductNotFound,
         Entity::Order => ErrorCode::OrderNotFound,
         Entity::ApiKey => ErrorCode::ApiKeyNotFound,
+        Entity::Webhook => ErrorCode::WebhookNotFound,
+        Entity::Delivery => ErrorCode::DeliveryNotFound,
     }
 }

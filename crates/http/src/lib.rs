@@ -27,6 +27,7 @@ pub mod postman;
 pub mod products;
 pub mod respond;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -55,6 +56,9 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     /// The largest `offset` a list takes; deeper pages are read by cursor.
     pub max_offset: i64,
+    /// Whether webhook endpoints may be on loopback, private or link-local
+    /// addresses (`WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
 }
 
 /// Paths at the root that stay open whatever the prefix: health checks,
@@ -89,6 +93,7 @@ impl ApiConfig {
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             cors_origins: Vec::new(),
             max_offset: Self::DEFAULT_MAX_OFFSET,
+            webhook_allow_private: false,
         }
     }
 
@@ -183,7 +188,8 @@ fn documented_routes(
                 .configure(products::routes)
                 .configure(orders::routes)
                 .configure(history::routes)
-                .configure(api_keys::routes),
+                .configure(api_keys::routes)
+                .configure(webhooks::routes),
         );
         health::routes(cfg);
     }

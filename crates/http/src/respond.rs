@@ -117,3 +117,48 @@ impl<T: Apiv2Schema> OperationModifier for Created<T> {
         );
     }
 }
+
+/// `202 Accepted` with JSON: the work asked for will be done shortly.
+#[derive(Debug)]
+pub struct Accepted<T>(pub T);
+
+impl<T: Serialize> Answer for Accepted<T> {
+    fn into_response(self) -> HttpResponse {
+        HttpResponse::Accepted().json(self.0)
+    }
+}
+
+impl<T: Serialize> Responder for Accepted<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
+        self.into_response()
+    }
+}
+
+impl<T: Apiv2Schema> Apiv2Schema for Accepted<T> {
+    fn name() -> Option<String> {
+        T::name()
+    }
+
+    fn raw_schema() -> DefaultSchemaRaw {
+        T::raw_schema()
+    }
+}
+
+impl<T: Apiv2Schema> OperationModifier for Accepted<T> {
+    fn update_response(op: &mut DefaultOperationRaw) {
+        op.responses.insert(
+            "202".into(),
+            Either::Right(Response {
+                description: Some("Accepted".into()),
+                schema: Some({
+                    let mut schema = T::schema_with_ref();
+                    schema.retain_ref();
+                    schema
+                }),
+                headers: Default::default(),
+            }),
+        );
+    }
+}

@@ -52,7 +52,7 @@ where
             ));
         }
     }
-    assert_eq!(operations.len(), 18);
+    assert_eq!(operations.len(), 25);
     operations
 }
 

@@ -20,7 +20,10 @@ async fn the_document_is_valid_openapi_3() {
     assert!(parsed.openapi.starts_with("3."));
     assert_eq!(parsed.info.version, env!("CARGO_PKG_VERSION"));
     let tags: Vec<&str> = parsed.tags.iter().map(|tag| tag.name.as_str()).collect();
-    assert_eq!(tags, ["orders", "products", "users", "api-keys", "health"]);
+    assert_eq!(
+        tags,
+        ["orders", "products", "users", "api-keys", "webhooks", "health"]
+    );
     assert!(parsed.tags.iter().all(|tag| tag.description.is_some()));
 
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -109,7 +112,7 @@ async fn documented_routes_and_served_routes_are_the_same() {
         .await
         .expect(200);
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 12);
+    assert_eq!(paths.len(), 16);
     for (template, item) in paths {
         let path = template
             .split('/')
@@ -209,6 +212,13 @@ async fn every_api_operation_declares_its_key_and_scope() {
             "post /api/v1/users users:write",
             "get /api/v1/users/{user_id} users:read",
             "patch /api/v1/users/{user_id} users:write",
+            "get /api/v1/webhooks webhooks:manage",
+            "post /api/v1/webhooks webhooks:manage",
+            "delete /api/v1/webhooks/{webhook_id} webhooks:manage",
+            "get /api/v1/webhooks/{webhook_id} webhooks:manage",
+            "patch /api/v1/webhooks/{webhook_id} webhooks:manage",
+            "get /api/v1/webhooks/{webhook_id}/deliveries webhooks:manage",
+            "post /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry webhooks:manage",
         ]
     );
 }

@@ -14,6 +14,10 @@ pub enum Entity {
     Order,
     /// A row of `api_keys`.
     ApiKey,
+    /// A row of `webhook_endpoints`.
+    Webhook,
+    /// A row of `webhook_deliveries`.
+    Delivery,
 }
 
 /// Why a storage operation failed.
@@ -119,6 +123,8 @@ pub(crate) fn entity_name(entity: Entity) -> &'static str {
         Entity::Product => "product",
         Entity::Order => "order",
         Entity::ApiKey => "API key",
+        Entity::Webhook => "webhook",
+        Entity::Delivery => "delivery",
     }
 }
 

@@ -9,6 +9,8 @@
 //! * [`keys`]: API keys, and the request window each key shares between
 //!   servers.
 //! * [`secrets`]: what the servers of a database share (the cursor key).
+//! * [`webhooks`]: webhook endpoints, their delivery logs, and the queue of
+//!   deliveries the deliverers work through.
 //! * [`idempotency`]: answers to requests sent with an `Idempotency-Key`, stored
 //!   with their change and replayed to retries.
 //! * [`product_cache`]: products kept in memory, forgotten when PostgreSQL notifies
@@ -41,6 +43,7 @@ pub mod tls;
 pub mod users;
 mod versions;
 pub mod warm;
+pub mod webhooks;
 
 pub use address::{AddressError, DatabaseAddress};
 pub use diesel_async::AsyncPgConnection;

@@ -61,6 +61,14 @@ pub struct Settings {
     max_offset: i64,
     /// Hours the answers to idempotency keys are kept.
     idempotency_retention_hours: u32,
+    /// Whether webhook endpoints may be on internal addresses.
+    webhook_allow_private: bool,
+    /// Longest a webhook endpoint may take to answer.
+    webhook_timeout_ms: u64,
+    /// Waits before each retry of a failed delivery.
+    webhook_retry_schedule: String,
+    /// Delivery workers; 0 delivers nothing from this server.
+    webhook_workers: usize,
     /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
     /// HTTP worker threads; 0 means one per CPU core.
@@ -122,7 +130,31 @@ impl Settings {
         if self.idempotency_retention_hours == 0 {
             bail!("invalid configuration: IDEMPOTENCY_RETENTION_HOURS must be at least 1");
         }
+        self.webhooks()?;
         Ok(())
+    }
+
+    /// How webhooks are delivered; `None` when `WEBHOOK_WORKERS` is 0.
+    pub fn webhooks(&self) -> anyhow::Result<Option<oms_webhooks::Settings>> {
+        if self.webhook_timeout_ms == 0 {
+            bail!("invalid configuration: WEBHOOK_TIMEOUT_MS must be at least 1");
+        }
+        let schedule =
+            self.webhook_retry_schedule
+                .parse()
+                .map_err(|error: oms_domain::InputError| {
+                    anyhow::anyhow!(
+                        "invalid configuration: WEBHOOK_RETRY_SCHEDULE {}",
+                        error.message
+                    )
+                })?;
+        Ok((self.webhook_workers > 0).then(|| oms_webhooks::Settings {
+            timeout: Duration::from_millis(self.webhook_timeout_ms),
+            schedule,
+            allow_private: self.webhook_allow_private,
+            workers: self.webhook_workers,
+            ..oms_webhooks::Settings::default()
+        }))
     }
 
     /// `IDEMPOTENCY_RETENTION_HOURS`: how long answers to idempotency keys are kept.
@@ -177,6 +209,7 @@ impl Settings {
             .map(str::to_owned)
             .collect();
         api.max_offset = self.max_offset;
+        api.webhook_allow_private = self.webhook_allow_private;
         api
     }
 

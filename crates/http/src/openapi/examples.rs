@@ -276,3 +276,60 @@ pub fn precondition_failed() -> Value {
         Some("If-Match"),
     )
 }
+pub fn webhook() -> Value {
+    json!({
+        "id": 1, "url": "https://erp.example.com/oms/events",
+        "events": ["order.created", "order.status_changed"],
+        "description": "fulfilment", "enabled": true, "created_at": "2024-01-10T08:00:00Z"
+    })
+}
+pub fn webhook_list() -> Value {
+    json!({"webhooks": [webhook()], "total": 1, "limit": 20, "offset": 0, "next_cursor": null})
+}
+pub fn new_webhook() -> Value {
+    let mut created = webhook();
+    created["secret"] = json!("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwPD8ILPZIo2I=");
+    created
+}
+pub fn create_webhook() -> Value {
+    json!({
+        "url": "https://erp.example.com/oms/events",
+        "events": ["order.created", "order.status_changed"],
+        "description": "fulfilment"
+    })
+}
+pub fn update_webhook() -> Value {
+    json!({"enabled": false})
+}
+pub fn bad_webhook() -> Value {
+    error(
+        "VALIDATION_ERROR",
+        "url names 10.0.0.8, which is 10.0.0.8: a loopback, private or link-local address; endpoints must be reachable from outside",
+        Some("url"),
+    )
+}
+pub fn webhook_not_found() -> Value {
+    error("WEBHOOK_NOT_FOUND", "webhook 42 does not exist", None)
+}
+pub fn delivery() -> Value {
+    json!({
+        "id": 8, "event_id": "0b9d6a9e-5f43-4c4e-9a51-1de2f3a4b5c6", "event_type": "order.created",
+        "attempt": 2, "status": "pending", "response_status": null, "latency_ms": null,
+        "error": null, "attempted_at": null, "next_attempt_at": "2024-01-16T10:35:02Z"
+    })
+}
+pub fn delivery_list() -> Value {
+    json!({
+        "deliveries": [
+            delivery(),
+            {"id": 7, "event_id": "0b9d6a9e-5f43-4c4e-9a51-1de2f3a4b5c6", "event_type": "order.created",
+             "attempt": 1, "status": "failed", "response_status": 503, "latency_ms": 41,
+             "error": "the endpoint answered 503", "attempted_at": "2024-01-16T10:30:01Z",
+             "next_attempt_at": "2024-01-16T10:35:02Z"}
+        ],
+        "total": 2, "limit": 20, "offset": 0, "next_cursor": null
+    })
+}
+pub fn delivery_not_found() -> Value {
+    error("DELIVERY_NOT_FOUND", "delivery 42 does not exist", None)
+}

@@ -21,6 +21,7 @@ mod conditions;
 mod examples;
 mod operations;
 mod schemas;
+mod webhook_schemas;
 
 use operations::{complete_operation, Route, SECURITY_SCHEME};
 use schemas::complete_schemas;
@@ -72,6 +73,7 @@ impl Document {
             {"name": "products", "description": "The product catalogue and its current prices."},
             {"name": "users", "description": "The users who place orders."},
             {"name": "api-keys", "description": "The keys that call the API, with their scopes and rate limits (scope `admin`)."},
+            {"name": "webhooks", "description": "Endpoints that receive signed events (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`) when orders, products and users change, at least once and in commit order per resource, with each endpoint's delivery log (scope `webhooks:manage`)."},
             {"name": "health", "description": "Liveness and readiness, at the root (outside the API prefix)."},
         ]);
         join_doc_comment_lines(&mut doc);

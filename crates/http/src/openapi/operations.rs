@@ -15,7 +15,7 @@ type ErrorDoc = (u16, &'static str, fn() -> Value);
 
 /// What one operation is missing from the generated document.
 struct OperationDoc {
-    path_parameter: Option<(&'static str, &'static str)>,
+    path_parameters: &'static [(&'static str, &'static str)],
     query: &'static [&'static str],
     request_example: Option<fn() -> Value>,
     /// `None` for an operation that answers 204 with no body; a JSON string
@@ -26,13 +26,25 @@ struct OperationDoc {
 
 fn operation_doc(id: &str) -> OperationDoc {
     use examples as ex;
-    const USER_ID: Option<(&str, &str)> = Some(("user_id", "The user's id: a positive integer."));
-    const PRODUCT_ID: Option<(&str, &str)> =
-        Some(("product_id", "The product's id: a positive integer."));
-    const ORDER_ID: Option<(&str, &str)> =
-        Some(("order_id", "The order's id: a positive integer."));
-    const API_KEY_ID: Option<(&str, &str)> =
-        Some(("api_key_id", "The API key's id: a positive integer."));
+    type PathParameters = &'static [(&'static str, &'static str)];
+    const USER_ID: PathParameters = &[("user_id", "The user's id: a positive integer.")];
+    const PRODUCT_ID: PathParameters = &[("product_id", "The product's id: a positive integer.")];
+    const ORDER_ID: PathParameters = &[("order_id", "The order's id: a positive integer.")];
+    const API_KEY_ID: PathParameters = &[("api_key_id", "The API key's id: a positive integer.")];
+    const WEBHOOK_ID: PathParameters = &[(
+        "webhook_id",
+        "The webhook endpoint's id: a positive integer.",
+    )];
+    const DELIVERY_ID: PathParameters = &[
+        (
+            "webhook_id",
+            "The webhook endpoint's id: a positive integer.",
+        ),
+        (
+            "delivery_id",
+            "The id of one of the endpoint's delivery attempts: a positive integer.",
+        ),
+    ];
     const BAD_PAGING: ErrorDoc = (
         400,
         "A paging parameter is out of range, not a number, or unknown.",
@@ -51,26 +63,33 @@ fn operation_doc(id: &str) -> OperationDoc {
         ex::not_json,
     );
     match id {
-        "listUsers" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::user_list), errors: &[BAD_PAGING] },
-        "getUser" => OperationDoc { path_parameter: USER_ID, query: &[], request_example: None, success_example: Some(ex::user), errors: &[BAD_ID, (404, "No user has this id.", ex::user_not_found)] },
-        "createUser" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_user), success_example: Some(ex::user), errors: &[BAD_BODY, (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
-        "updateUser" => OperationDoc { path_parameter: USER_ID, query: &[], request_example: Some(ex::update_user), success_example: Some(ex::user), errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No user has this id.", ex::user_not_found), (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
-        "listProducts" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::product_list), errors: &[BAD_PAGING] },
-        "getProduct" => OperationDoc { path_parameter: PRODUCT_ID, query: &[], request_example: None, success_example: Some(ex::product), errors: &[BAD_ID, (404, "No product has this id.", ex::product_not_found)] },
-        "createProduct" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_product), success_example: Some(ex::product), errors: &[BAD_BODY, TOO_LARGE, NOT_JSON] },
-        "updateProduct" => OperationDoc { path_parameter: PRODUCT_ID, query: &[], request_example: Some(ex::update_product), success_example: Some(ex::product), errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No product has this id.", ex::product_not_found), TOO_LARGE, NOT_JSON] },
-        "listOrders" => OperationDoc { path_parameter: None, query: crate::orders::LIST_PARAMS, request_example: None, success_example: Some(ex::order_list), errors: &[(400, "A filter or paging parameter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
-        "getOrder" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: None, success_example: Some(ex::order), errors: &[BAD_ID, (404, "No order has this id.", ex::order_not_found)] },
-        "createOrder" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_order), success_example: Some(ex::order), errors: &[(400, "The body is malformed or breaks a rule (1–100 lines, quantities 1–1,000,000, a total that fits in 64 bits); `INVALID_STATUS` for an unknown status.", ex::bad_quantity), (404, "The user (`USER_NOT_FOUND`) or a product (`PRODUCT_NOT_FOUND`) does not exist; nothing is written.", ex::product_missing), (409, "A product whose stock is tracked has less left than the order asks (`OUT_OF_STOCK`; `detail` names each short product with what is left, `field` its first line when one is short); nothing is written.", ex::out_of_stock), TOO_LARGE, NOT_JSON] },
-        "health" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: Some(ex::health), errors: &[] },
-        "ready" => OperationDoc { path_parameter: None, query: &[], request_example: None, success_example: Some(ex::ready), errors: &[] },
-        "updateOrderStatus" => OperationDoc { path_parameter: ORDER_ID, query: &[], request_example: Some(ex::update_order), success_example: Some(ex::paid_order), errors: &[(400, "The body is malformed, or `status` is not one of the four states (`INVALID_STATUS`).", ex::invalid_status), (404, "No order has this id.", ex::order_not_found), (409, "The order's life cycle forbids the change; `detail` names both states.", ex::transition), TOO_LARGE, NOT_JSON] },
-        "listOrderEvents" => OperationDoc { path_parameter: ORDER_ID, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::order_events), errors: &[(400, "The id or a paging parameter is invalid.", ex::bad_limit), (404, "No order has this id.", ex::order_not_found)] },
-        "listApiKeys" => OperationDoc { path_parameter: None, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::api_key_list), errors: &[BAD_PAGING] },
-        "getApiKey" => OperationDoc { path_parameter: API_KEY_ID, query: &[], request_example: None, success_example: Some(ex::api_key), errors: &[BAD_ID, (404, "No API key has this id.", ex::api_key_not_found)] },
-        "createApiKey" => OperationDoc { path_parameter: None, query: &[], request_example: Some(ex::create_api_key), success_example: Some(ex::new_api_key), errors: &[(400, "The body is malformed, names an unknown scope or none, or a rate limit out of range.", ex::bad_scope), TOO_LARGE, NOT_JSON] },
-        "exportOrders" => OperationDoc { path_parameter: None, query: crate::export::EXPORT_PARAMS, request_example: None, success_example: Some(ex::orders_csv), errors: &[(400, "A filter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
-        "revokeApiKey" => OperationDoc { path_parameter: API_KEY_ID, query: &[], request_example: None, success_example: None, errors: &[BAD_ID, (404, "No API key has this id.", ex::api_key_not_found)] },
+        "listUsers" => OperationDoc { path_parameters: &[], query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::user_list), errors: &[BAD_PAGING] },
+        "getUser" => OperationDoc { path_parameters: USER_ID, query: &[], request_example: None, success_example: Some(ex::user), errors: &[BAD_ID, (404, "No user has this id.", ex::user_not_found)] },
+        "createUser" => OperationDoc { path_parameters: &[], query: &[], request_example: Some(ex::create_user), success_example: Some(ex::user), errors: &[BAD_BODY, (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
+        "updateUser" => OperationDoc { path_parameters: USER_ID, query: &[], request_example: Some(ex::update_user), success_example: Some(ex::user), errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No user has this id.", ex::user_not_found), (409, "Another user has this e-mail address, in any case.", ex::email_taken), TOO_LARGE, NOT_JSON] },
+        "listProducts" => OperationDoc { path_parameters: &[], query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::product_list), errors: &[BAD_PAGING] },
+        "getProduct" => OperationDoc { path_parameters: PRODUCT_ID, query: &[], request_example: None, success_example: Some(ex::product), errors: &[BAD_ID, (404, "No product has this id.", ex::product_not_found)] },
+        "createProduct" => OperationDoc { path_parameters: &[], query: &[], request_example: Some(ex::create_product), success_example: Some(ex::product), errors: &[BAD_BODY, TOO_LARGE, NOT_JSON] },
+        "updateProduct" => OperationDoc { path_parameters: PRODUCT_ID, query: &[], request_example: Some(ex::update_product), success_example: Some(ex::product), errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule.", ex::empty_update), (404, "No product has this id.", ex::product_not_found), TOO_LARGE, NOT_JSON] },
+        "listOrders" => OperationDoc { path_parameters: &[], query: crate::orders::LIST_PARAMS, request_example: None, success_example: Some(ex::order_list), errors: &[(400, "A filter or paging parameter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
+        "getOrder" => OperationDoc { path_parameters: ORDER_ID, query: &[], request_example: None, success_example: Some(ex::order), errors: &[BAD_ID, (404, "No order has this id.", ex::order_not_found)] },
+        "createOrder" => OperationDoc { path_parameters: &[], query: &[], request_example: Some(ex::create_order), success_example: Some(ex::order), errors: &[(400, "The body is malformed or breaks a rule (1–100 lines, quantities 1–1,000,000, a total that fits in 64 bits); `INVALID_STATUS` for an unknown status.", ex::bad_quantity), (404, "The user (`USER_NOT_FOUND`) or a product (`PRODUCT_NOT_FOUND`) does not exist; nothing is written.", ex::product_missing), (409, "A product whose stock is tracked has less left than the order asks (`OUT_OF_STOCK`; `detail` names each short product with what is left, `field` its first line when one is short); nothing is written.", ex::out_of_stock), TOO_LARGE, NOT_JSON] },
+        "health" => OperationDoc { path_parameters: &[], query: &[], request_example: None, success_example: Some(ex::health), errors: &[] },
+        "ready" => OperationDoc { path_parameters: &[], query: &[], request_example: None, success_example: Some(ex::ready), errors: &[] },
+        "updateOrderStatus" => OperationDoc { path_parameters: ORDER_ID, query: &[], request_example: Some(ex::update_order), success_example: Some(ex::paid_order), errors: &[(400, "The body is malformed, or `status` is not one of the four states (`INVALID_STATUS`).", ex::invalid_status), (404, "No order has this id.", ex::order_not_found), (409, "The order's life cycle forbids the change; `detail` names both states.", ex::transition), TOO_LARGE, NOT_JSON] },
+        "listOrderEvents" => OperationDoc { path_parameters: ORDER_ID, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::order_events), errors: &[(400, "The id or a paging parameter is invalid.", ex::bad_limit), (404, "No order has this id.", ex::order_not_found)] },
+        "listApiKeys" => OperationDoc { path_parameters: &[], query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::api_key_list), errors: &[BAD_PAGING] },
+        "getApiKey" => OperationDoc { path_parameters: API_KEY_ID, query: &[], request_example: None, success_example: Some(ex::api_key), errors: &[BAD_ID, (404, "No API key has this id.", ex::api_key_not_found)] },
+        "createApiKey" => OperationDoc { path_parameters: &[], query: &[], request_example: Some(ex::create_api_key), success_example: Some(ex::new_api_key), errors: &[(400, "The body is malformed, names an unknown scope or none, or a rate limit out of range.", ex::bad_scope), TOO_LARGE, NOT_JSON] },
+        "exportOrders" => OperationDoc { path_parameters: &[], query: crate::export::EXPORT_PARAMS, request_example: None, success_example: Some(ex::orders_csv), errors: &[(400, "A filter is invalid (`INVALID_STATUS` for a status that is not one of the four), `start_date` is after `end_date`, or a parameter is unknown.", ex::bad_status_filter)] },
+        "revokeApiKey" => OperationDoc { path_parameters: API_KEY_ID, query: &[], request_example: None, success_example: None, errors: &[BAD_ID, (404, "No API key has this id.", ex::api_key_not_found)] },
+        "listWebhooks" => OperationDoc { path_parameters: &[], query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::webhook_list), errors: &[BAD_PAGING] },
+        "getWebhook" => OperationDoc { path_parameters: WEBHOOK_ID, query: &[], request_example: None, success_example: Some(ex::webhook), errors: &[BAD_ID, (404, "No webhook endpoint has this id.", ex::webhook_not_found)] },
+        "createWebhook" => OperationDoc { path_parameters: &[], query: &[], request_example: Some(ex::create_webhook), success_example: Some(ex::new_webhook), errors: &[(400, "The body is malformed, the URL is not http(s), does not resolve or resolves to a loopback, private or link-local address, or an event type is unknown.", ex::bad_webhook), TOO_LARGE, NOT_JSON] },
+        "updateWebhook" => OperationDoc { path_parameters: WEBHOOK_ID, query: &[], request_example: Some(ex::update_webhook), success_example: Some(ex::webhook), errors: &[(400, "The body names no field (`EMPTY_UPDATE`), is malformed, or breaks a rule (as when created).", ex::bad_webhook), (404, "No webhook endpoint has this id.", ex::webhook_not_found), TOO_LARGE, NOT_JSON] },
+        "deleteWebhook" => OperationDoc { path_parameters: WEBHOOK_ID, query: &[], request_example: None, success_example: None, errors: &[BAD_ID, (404, "No webhook endpoint has this id.", ex::webhook_not_found)] },
+        "listWebhookDeliveries" => OperationDoc { path_parameters: WEBHOOK_ID, query: crate::PAGING_PARAMS, request_example: None, success_example: Some(ex::delivery_list), errors: &[(400, "The id or a paging parameter is invalid.", ex::bad_limit), (404, "No webhook endpoint has this id.", ex::webhook_not_found)] },
+        "retryWebhookDelivery" => OperationDoc { path_parameters: DELIVERY_ID, query: &[], request_example: None, success_example: Some(ex::delivery), errors: &[BAD_ID, (404, "No webhook endpoint has this id (`WEBHOOK_NOT_FOUND`), or the endpoint has no such delivery (`DELIVERY_NOT_FOUND`).", ex::delivery_not_found)] },
         other => panic!("operation {other} has no documentation in openapi.rs"),
     }
 }
@@ -92,7 +111,7 @@ pub(super) fn complete_operation(operation: &mut Value, id: &str, route: &Route<
         .expect("an operation is an object")
         .entry("parameters")
         .or_insert_with(|| json!([]));
-    if let Some((name, description)) = doc.path_parameter {
+    for &(name, description) in doc.path_parameters {
         let parameter = parameters
             .as_array_mut()
             .and_then(|list| {

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::webhook_schemas::complete_webhook_schemas;
 use super::{examples, extend, place, statuses, statuses_or_null};
 use oms_domain::Quantity;
 
@@ -37,6 +38,14 @@ const HOISTED: &[(&str, &str)] = &[
         "/components/schemas/OrderEventList/properties/events/items",
         "OrderEventJson",
     ),
+    (
+        "/components/schemas/WebhookList/properties/webhooks/items",
+        "WebhookJson",
+    ),
+    (
+        "/components/schemas/DeliveryList/properties/deliveries/items",
+        "DeliveryJson",
+    ),
 ];
 
 /// Request bodies refuse fields they do not define.
@@ -49,6 +58,8 @@ const REQUEST_SCHEMAS: &[&str] = &[
     "CreateOrder",
     "CreateLine",
     "UpdateOrder",
+    "CreateWebhook",
+    "UpdateWebhook",
 ];
 
 fn hoist_nested_types(doc: &mut Value) {
@@ -74,7 +85,7 @@ pub(super) fn complete_schemas(doc: &mut Value) {
             json!({"additionalProperties": false}),
         );
     }
-    for name in ["UpdateUser", "UpdateProduct"] {
+    for name in ["UpdateUser", "UpdateProduct", "UpdateWebhook"] {
         extend(
             doc,
             &format!("{schemas}/{name}"),
@@ -176,6 +187,7 @@ pub(super) fn complete_schemas(doc: &mut Value) {
     );
     complete_key_schemas(doc);
     complete_event_schemas(doc);
+    complete_webhook_schemas(doc);
     extend(
         doc,
         &format!("{schemas}/ApiError"),
@@ -255,6 +267,8 @@ fn complete_key_schemas(doc: &mut Value) {
         "ApiKeyList",
         "OrderEventList",
         "OrderList",
+        "WebhookList",
+        "DeliveryList",
     ] {
         extend(
             doc,

@@ -1,7 +1,9 @@
 //! The pool together with the operations, for callers that want a result
-//! rather than a connection; those on API keys are in [`keys`].
+//! rather than a connection; those on API keys are in [`keys`], those on
+//! webhooks in [`webhooks`].
 
 mod keys;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

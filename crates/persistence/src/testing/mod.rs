@@ -51,6 +51,7 @@ pub fn statements() -> Vec<Checked> {
     all.extend(crate::placing::statements());
     all.extend(crate::keys::statements());
     all.extend(crate::idempotency::statements());
+    all.extend(crate::webhooks::statements());
     all.extend(crate::warm::statements());
     all.extend(crate::seed::statements());
     all.extend(

@@ -1,0 +1,26 @@
+//! Webhooks: the endpoints events go to ([`endpoints`]), each endpoint's
+//! delivery log and manual retries ([`deliveries`]), and the queue the
+//! deliverers work through ([`outbox`]).
+//!
+//! Events are not written here: triggers write them, in the transaction of the
+//! change they report, and queue them for the endpoints that want them (see
+//! the migration `webhooks`).
+
+pub mod deliveries;
+pub mod endpoints;
+pub mod outbox;
+
+pub use deliveries::{Delivery, DeliveryStatus};
+pub use endpoints::{Endpoint, EndpointChanges, NewEndpoint};
+pub use outbox::{Attempt, AttemptResult, Due};
+
+/// The channel the queue's trigger notifies, with the schema as payload.
+pub const CHANNEL: &str = "oms_webhooks";
+
+/// The statements of this module, for the check against the schema.
+#[cfg(feature = "test-support")]
+pub(crate) fn statements() -> Vec<crate::statement::Checked> {
+    let mut all = deliveries::statements().to_vec();
+    all.extend(outbox::statements());
+    all
+}
