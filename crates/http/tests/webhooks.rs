@@ -305,6 +305,40 @@ async fn each_change_queues_its_event_for_the_endpoints_that_want_it() {
     created["version"] = json!(1);
     assert_eq!(event_data(&app, "order.created").await, created);
 
+    // Turned off, an endpoint keeps what was queued for it, set aside (no due
+    // time); turned on again, it is all due at once.
+    app.patch(&format!("/webhooks/{users}"), json!({"enabled": false}))
+        .await
+        .expect(200);
+    let log = app
+        .get(&format!("/webhooks/{users}/deliveries"))
+        .await
+        .expect(200);
+    assert_eq!(log["total"], 2);
+    assert!(
+        log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["status"] == "pending" && row["next_attempt_at"].is_null()),
+        "{log}"
+    );
+    app.patch(&format!("/webhooks/{users}"), json!({"enabled": true}))
+        .await
+        .expect(200);
+    let log = app
+        .get(&format!("/webhooks/{users}/deliveries"))
+        .await
+        .expect(200);
+    assert!(
+        log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["next_attempt_at"].is_string()),
+        "{log}"
+    );
+
     // An endpoint hears of changes committed after it was made, not before.
     let late = app.post("/webhooks", hook(json!(["*"]))).await.expect(201)["id"]
         .as_i64()
@@ -384,7 +418,12 @@ async fn a_delivery_is_retried_on_demand() {
     assert_eq!(retried["event_id"], first["event_id"]);
 
     // Delivered already: a new attempt of the same event.
-    app.execute(&format!("UPDATE webhook_deliveries SET status = 'delivered', response_status = 200, attempted_at = now(), next_attempt_at = NULL WHERE id = {id}")).await;
+    app.execute(&format!(
+        "WITH made AS (DELETE FROM webhook_queue WHERE id = {id} RETURNING *)
+         INSERT INTO webhook_deliveries (id, endpoint_id, event_seq, attempt, status, response_status, latency_ms, attempted_at)
+         SELECT id, endpoint_id, event_seq, attempt, 'delivered', 200, 5, now() FROM made"
+    ))
+    .await;
     let again = app
         .post(
             &format!("/webhooks/{endpoint}/deliveries/{id}/retry"),
@@ -416,4 +455,23 @@ async fn a_delivery_is_retried_on_demand() {
     app.get("/webhooks/999/deliveries")
         .await
         .expect_error(404, "WEBHOOK_NOT_FOUND", None);
+
+    // Deleting an endpoint deletes its attempts, made and waiting, and no other's.
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("{}/webhooks/{endpoint}", common::PREFIX),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        app.scalar(&format!("SELECT (SELECT count(*) FROM webhook_queue WHERE endpoint_id = {endpoint}) + (SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = {endpoint}) AS n")).await,
+        0
+    );
+    let other_log = app
+        .get(&format!("/webhooks/{other}/deliveries"))
+        .await
+        .expect(200);
+    assert_eq!(other_log["total"], 1);
 }

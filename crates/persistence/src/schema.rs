@@ -127,13 +127,12 @@ diesel::table! {
         id -> Int8,
         endpoint_id -> Int8,
         event_seq -> Int8,
-        subject -> Text,
         attempt -> Int4,
         status -> Text,
         response_status -> Nullable<Int2>,
-        latency_ms -> Nullable<Int4>,
+        latency_ms -> Int4,
         error -> Nullable<Text>,
-        attempted_at -> Nullable<Timestamptz>,
+        attempted_at -> Timestamptz,
         next_attempt_at -> Nullable<Timestamptz>,
     }
 }
@@ -162,14 +161,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_queue (id) {
+        id -> Int8,
+        endpoint_id -> Int8,
+        event_seq -> Int8,
+        subject -> Text,
+        attempt -> Int4,
+        due_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_key_usage -> api_keys (api_key_id));
 diesel::joinable!(order_events -> api_keys (api_key_id));
 diesel::joinable!(order_events -> orders (order_id));
 diesel::joinable!(order_items -> orders (order_id));
 diesel::joinable!(order_items -> products (product_id));
 diesel::joinable!(orders -> users (user_id));
-diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
-diesel::joinable!(webhook_deliveries -> webhook_events (event_seq));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_key_usage,
@@ -186,4 +194,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_endpoints,
     webhook_events,
+    webhook_queue,
 );

@@ -60,7 +60,9 @@ async fn listen(connect: &ConnectOptions, wake: &Notify) {
 }
 
 /// One worker: takes a batch of due attempts, makes them, records them; when
-/// none was due, waits for a notice or the poll interval.
+/// fewer than a batch were due, waits for a notice (or the poll interval),
+/// then a moment more, so that under a steady stream of commits each claim
+/// takes many attempts rather than one per commit.
 async fn work(
     connect: ConnectOptions,
     settings: Arc<Settings>,
@@ -76,18 +78,21 @@ async fn work(
         notified.as_mut().enable();
         let made = match conn.as_mut() {
             Some(open) => deliver_batch(open, &settings, &agent).await,
-            None => match connect.connect().await {
+            None => match outbox::delivering_connection(&connect).await {
                 Ok(open) => {
                     conn = Some(open);
                     continue;
                 }
-                Err(error) => Err(StoreError::from(error)),
+                Err(error) => Err(error),
             },
         };
         match made {
-            Ok(made) if made > 0 => continue,
+            Ok(made) if made as i64 >= settings.batch => continue,
+            // What waited behind the attempts just made is due now.
+            Ok(made) if made > 0 => tokio::time::sleep(settings.gather).await,
             Ok(_) => {
                 let _ = tokio::time::timeout(settings.poll, notified).await;
+                tokio::time::sleep(settings.gather).await;
             }
             Err(error) => {
                 tracing::warn!(error = %error_chain(&error), "cannot deliver webhooks; trying again");

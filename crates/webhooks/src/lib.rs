@@ -36,6 +36,8 @@ pub struct Settings {
     pub batch: i64,
     /// How often workers look for due attempts when nothing wakes them.
     pub poll: Duration,
+    /// How long a worker woken by a commit waits for more before it looks.
+    pub gather: Duration,
 }
 
 impl Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
             workers: 2,
             batch: 100,
             poll: Duration::from_secs(1),
+            gather: Duration::from_millis(20),
         }
     }
 }

@@ -97,6 +97,15 @@ impl Receiver {
             .clone()
     }
 
+    /// How many deliveries arrived so far.
+    pub fn count(&self) -> usize {
+        self.state
+            .received
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
     /// Waits until at least `count` deliveries arrived, or panics after
     /// `within`.
     pub async fn wait_for(&self, count: usize, within: Duration) -> Vec<Received> {

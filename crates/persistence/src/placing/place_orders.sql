@@ -16,7 +16,11 @@
 -- the same statement, under the lock, so no other transaction can take it in
 -- between; the column's CHECK (stock >= 0) is the last guard.
 --
--- Each order written gets its `order.created` event, naming who placed it.
+-- Each order written gets its `order.created` event, naming who placed it, and
+-- its webhook event when an enabled endpoint wants it (see the migration
+-- `webhooks`): written here from what the statement holds, so that the
+-- trigger on order_events, told so by `oms.order_events_published`, need not
+-- read each order back.
 --
 -- Parameters: 1 the orders' users and 2 their statuses, in batch order; 3 the
 -- place in the batch (from 1) of each line's order, 4 its product and
@@ -55,7 +59,8 @@ verdict AS (
            -- The totals, the day-totals change and the lines' copy of the order's
            -- date are written here: the triggers on orders and order_items need
            -- not add them.
-           set_config('oms.order_totals_written', 'on', true) AS totals_written
+           set_config('oms.order_totals_written', 'on', true) AS totals_written,
+           set_config('oms.order_events_published', 'on', true) AS events_published
       FROM batch
            LEFT JOIN users u ON u.id = batch.user_id
            JOIN priced ON priced.k = batch.k
@@ -169,7 +174,7 @@ new_items AS (
     SELECT accepted.id, new_orders.created_at, priced.product_id, priced.quantity, priced.price_cents
       FROM priced JOIN accepted USING (k) JOIN new_orders USING (id)
      ORDER BY priced.n
-    RETURNING id, order_id
+    RETURNING id, order_id, product_id, quantity, price_cents_at_purchase
 ),
 created AS (
     INSERT INTO order_events (order_id, type, at, status_to, api_key_id, request_id)
@@ -180,6 +185,40 @@ created AS (
 ),
 item_ids AS (
     SELECT order_id, array_agg(id ORDER BY id) AS ids FROM new_items GROUP BY order_id
+),
+-- Each order's lines as the API writes them (JSON without spaces). Only read
+-- when an endpoint wants the orders' events.
+order_lines AS (
+    SELECT i.order_id,
+           string_agg(format('{"id":%s,"product_id":%s,"product_name":%s,"quantity":%s,"price_cents_at_purchase":%s}',
+                             i.id, i.product_id, to_json(names.name), i.quantity,
+                             i.price_cents_at_purchase),
+                      ',' ORDER BY i.id) AS items
+      FROM new_items i
+           JOIN (SELECT DISTINCT product_id, name FROM priced) names USING (product_id)
+     GROUP BY i.order_id
+),
+published AS (
+    INSERT INTO webhook_events (type, subject, data)
+    SELECT 'order.created', 'order:' || a.id,
+           format('{"order_id":%s,"user_id":%s,"user_name":%s,"status":%s,"created_at":%s,"updated_at":null,"items":[%s],"total_amount_cents":%s,"total_quantity":%s,"version":1}',
+                  a.id, a.user_id, to_json(v.user_name), to_json(a.status),
+                  to_json(api_timestamp(o.created_at)), l.items, a.amount, a.quantity)::json
+      FROM accepted a
+           JOIN new_orders o USING (id)
+           JOIN verdict v USING (k)
+           JOIN order_lines l ON l.order_id = a.id
+     WHERE (SELECT 'order.created' = ANY (t) OR '*' = ANY (t) FROM webhook_wanted_types() t)
+     ORDER BY a.k
+    RETURNING seq, type, subject, created_at
+),
+queued AS (
+    INSERT INTO webhook_queue (id, endpoint_id, event_seq, subject, attempt, due_at)
+    SELECT nextval('webhook_deliveries_id_seq'), w.id, e.seq, e.subject, 1, e.created_at
+      FROM published e
+           JOIN webhook_endpoints w
+             ON w.enabled AND (w.events @> ARRAY[e.type] OR w.events @> ARRAY['*'])
+     ORDER BY e.seq, w.id
 )
 SELECT verdict.k, verdict.user_name, verdict.missing, verdict.amount IS NOT NULL AS fits,
        coalesce(short.ids, '{}') AS short_ids, coalesce(short.left_units, '{}') AS short_left,

@@ -13,7 +13,7 @@ use tokio::try_join;
 
 use crate::error::{Entity, StoreError};
 use crate::models::Page;
-use crate::schema::{webhook_deliveries, webhook_endpoints};
+use crate::schema::{webhook_deliveries, webhook_endpoints, webhook_queue};
 use crate::statement::{row, sql_file, unbound, Run, SqlFile, Statement};
 
 /// Where an attempt stands.
@@ -53,7 +53,8 @@ impl FromStr for DeliveryStatus {
     }
 }
 
-/// One attempt to deliver an event to an endpoint.
+/// One attempt to deliver an event to an endpoint: made (from the log) or
+/// waiting (from the queue).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     /// The attempt's id.
@@ -165,11 +166,16 @@ pub async fn log(
         after,
     })
     .load::<DeliveryRow>(&mut &*conn);
-    let total = webhook_deliveries::table
+    let made = webhook_deliveries::table
         .filter(webhook_deliveries::endpoint_id.eq(endpoint.get()))
         .count()
-        .get_result(&mut &*conn);
-    let (exists, rows, total) = try_join!(exists, rows, total)?;
+        .get_result::<i64>(&mut &*conn);
+    let queued = webhook_queue::table
+        .filter(webhook_queue::endpoint_id.eq(endpoint.get()))
+        .count()
+        .get_result::<i64>(&mut &*conn);
+    let (exists, rows, made, queued) = try_join!(exists, rows, made, queued)?;
+    let total = made + queued;
     if !exists {
         return Err(StoreError::not_found(Entity::Webhook, endpoint.get()));
     }

@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use oms_domain::{Paging, Subscription, WebhookId, WebhookSecret, WebhookUrl};
 use tokio::try_join;
 
 use crate::error::{Entity, StoreError};
 use crate::models::{Page, RowId};
-use crate::schema::webhook_endpoints;
+use crate::schema::{webhook_deliveries, webhook_endpoints, webhook_queue};
 
 /// An endpoint as stored, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +146,9 @@ pub async fn get(conn: &mut AsyncPgConnection, id: WebhookId) -> Result<Endpoint
         .try_into()
 }
 
-/// Applies `changes` and returns the endpoint as it is after.
+/// Applies `changes` and returns the endpoint as it is after. Turning it off
+/// sets aside what is queued for it (due at the end of time, so that taking
+/// due attempts never walks past them); turning it on makes that due now.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: WebhookId,
@@ -158,24 +160,69 @@ pub async fn update(
         description: changes.description.as_ref().map(Option::as_deref),
         enabled: changes.enabled,
     };
-    diesel::update(webhook_endpoints::table.find(id.get()))
-        .set(&row)
-        .returning(EndpointRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| StoreError::not_found(Entity::Webhook, id.get()))?
-        .try_into()
+    conn.transaction(async |conn| {
+        let endpoint: Endpoint = diesel::update(webhook_endpoints::table.find(id.get()))
+            .set(&row)
+            .returning(EndpointRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| StoreError::not_found(Entity::Webhook, id.get()))?
+            .try_into()?;
+        if let Some(enabled) = changes.enabled {
+            set_aside(conn, id, !enabled).await?;
+        }
+        Ok(endpoint)
+    })
+    .await
 }
 
-/// Removes the endpoint and its delivery log; what was queued for it is not
-/// sent.
-pub async fn delete(conn: &mut AsyncPgConnection, id: WebhookId) -> Result<(), StoreError> {
-    let removed = diesel::delete(webhook_endpoints::table.find(id.get()))
+/// Sets the endpoint's queued attempts aside (`aside`) or makes them due now.
+async fn set_aside(
+    conn: &mut AsyncPgConnection,
+    id: WebhookId,
+    aside: bool,
+) -> Result<(), StoreError> {
+    let queued = webhook_queue::table.filter(webhook_queue::endpoint_id.eq(id.get()));
+    if aside {
+        diesel::update(queued)
+            .set(
+                webhook_queue::due_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+                    "'infinity'",
+                )),
+            )
+            .execute(conn)
+            .await?;
+    } else {
+        diesel::update(queued.filter(webhook_queue::due_at.eq(diesel::dsl::sql::<
+            diesel::sql_types::Timestamptz,
+        >("'infinity'"))))
+        .set(webhook_queue::due_at.eq(diesel::dsl::now))
         .execute(conn)
         .await?;
-    if removed == 0 {
-        return Err(StoreError::not_found(Entity::Webhook, id.get()));
     }
     Ok(())
+}
+
+/// Removes the endpoint, its queue and its delivery log, in one transaction:
+/// what was queued for it is not sent.
+pub async fn delete(conn: &mut AsyncPgConnection, id: WebhookId) -> Result<(), StoreError> {
+    conn.transaction(async |conn| {
+        let removed = diesel::delete(webhook_endpoints::table.find(id.get()))
+            .execute(conn)
+            .await?;
+        if removed == 0 {
+            return Err(StoreError::not_found(Entity::Webhook, id.get()));
+        }
+        diesel::delete(webhook_queue::table.filter(webhook_queue::endpoint_id.eq(id.get())))
+            .execute(conn)
+            .await?;
+        diesel::delete(
+            webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(id.get())),
+        )
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
+    .await
 }

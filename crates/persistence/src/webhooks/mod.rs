@@ -1,6 +1,7 @@
 //! Webhooks: the endpoints events go to ([`endpoints`]), each endpoint's
-//! delivery log and manual retries ([`deliveries`]), and the queue the
-//! deliverers work through ([`outbox`]).
+//! attempts, made (`webhook_deliveries`, the log) and waiting
+//! (`webhook_queue`), and manual retries ([`deliveries`]), and how the
+//! deliverers work through the queue ([`outbox`]).
 //!
 //! Events are not written here: triggers write them, in the transaction of the
 //! change they report, and queue them for the endpoints that want them (see

@@ -242,6 +242,17 @@ fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// A connection of its own for a worker that delivers (named so in
+/// `pg_stat_activity`).
+pub async fn delivering_connection(
+    connect: &ConnectOptions,
+) -> Result<AsyncPgConnection, StoreError> {
+    let mut conn = connect.connect().await?;
+    conn.batch_execute("SET application_name = 'oms webhook delivery'")
+        .await?;
+    Ok(conn)
+}
+
 /// A connection of its own that listens for new deliveries; its
 /// `notifications_stream` yields a notice, with the schema as payload, after
 /// each transaction that queued some commits.
@@ -250,7 +261,7 @@ pub async fn listening_connection(
 ) -> Result<AsyncPgConnection, StoreError> {
     let mut conn = connect.connect().await?;
     conn.batch_execute(&format!(
-        "SET application_name = 'oms webhooks'; LISTEN {}",
+        "SET application_name = 'oms webhook notices'; LISTEN {}",
         quote_identifier(CHANNEL)
     ))
     .await?;

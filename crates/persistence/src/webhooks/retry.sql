@@ -1,39 +1,44 @@
--- Sends one of an endpoint's events again, now: its attempt still waiting is
--- made due, or a new attempt is queued when none waits (or the one waiting is
--- being sent at this moment). Answers the attempt that
--- will be made; no row when the endpoint has no such delivery.
+-- Sends one of an endpoint's events again, now: its attempt still queued is
+-- made due, or a new attempt is queued when none is (or the one queued is being
+-- sent at this moment). Answers the attempt that will be made; no row when the
+-- endpoint has no such attempt.
 --
--- Parameters: 1 the endpoint, 2 one of its deliveries.
+-- Parameters: 1 the endpoint, 2 one of its attempts (made or queued).
 WITH target AS (
-    SELECT d.endpoint_id, d.event_seq, d.subject
-      FROM webhook_deliveries d
-     WHERE d.id = $2 AND d.endpoint_id = $1
+    SELECT t.endpoint_id, t.event_seq, e.subject
+      FROM (SELECT endpoint_id, event_seq FROM webhook_deliveries WHERE id = $2 AND endpoint_id = $1
+            UNION ALL
+            SELECT endpoint_id, event_seq FROM webhook_queue WHERE id = $2 AND endpoint_id = $1) t
+           JOIN webhook_events e ON e.seq = t.event_seq
+     LIMIT 1
 ),
 waiting AS (
-    SELECT d.id
-      FROM webhook_deliveries d JOIN target t USING (endpoint_id, event_seq)
-     WHERE d.status = 'pending'
+    SELECT q.id
+      FROM webhook_queue q JOIN target t USING (endpoint_id, event_seq)
      LIMIT 1
-       FOR UPDATE OF d SKIP LOCKED
+       FOR UPDATE OF q SKIP LOCKED
 ),
 hurried AS (
-    UPDATE webhook_deliveries d
-       SET next_attempt_at = now()
+    UPDATE webhook_queue q
+       SET due_at = now()
       FROM waiting w
-     WHERE d.id = w.id
-    RETURNING d.*
+     WHERE q.id = w.id
+    RETURNING q.id, q.event_seq, q.attempt, q.due_at
 ),
 added AS (
-    INSERT INTO webhook_deliveries (endpoint_id, event_seq, subject, attempt, next_attempt_at)
-    SELECT t.endpoint_id, t.event_seq, t.subject,
-           (SELECT max(d.attempt) + 1 FROM webhook_deliveries d
-             WHERE d.endpoint_id = t.endpoint_id AND d.event_seq = t.event_seq),
+    INSERT INTO webhook_queue (id, endpoint_id, event_seq, subject, attempt, due_at)
+    SELECT nextval('webhook_deliveries_id_seq'), t.endpoint_id, t.event_seq, t.subject,
+           1 + greatest((SELECT max(d.attempt) FROM webhook_deliveries d
+                          WHERE d.event_seq = t.event_seq AND d.endpoint_id = t.endpoint_id),
+                        (SELECT max(q.attempt) FROM webhook_queue q
+                          WHERE q.event_seq = t.event_seq AND q.endpoint_id = t.endpoint_id)),
            now()
       FROM target t
      WHERE NOT EXISTS (SELECT FROM waiting)
-    RETURNING *
+    RETURNING id, event_seq, attempt, due_at
 )
-SELECT d.id, e.id::text AS event_id, e.type AS event_type, d.attempt, d.status,
-       d.response_status, d.latency_ms, d.error, d.attempted_at, d.next_attempt_at
+SELECT d.id, e.id::text AS event_id, e.type AS event_type, d.attempt, 'pending' AS status,
+       NULL::smallint AS response_status, NULL::int AS latency_ms, NULL::text AS error,
+       NULL::timestamptz AS attempted_at, d.due_at AS next_attempt_at
   FROM (SELECT * FROM hurried UNION ALL SELECT * FROM added) d
        JOIN webhook_events e ON e.seq = d.event_seq
