@@ -6,18 +6,11 @@ mod common;
 use std::time::Duration;
 
 use actix_web::http::Method;
-use oms_http::ApiConfig;
 use oms_webhooks::testing::{Received, Receiver, Reply};
 use oms_webhooks::Settings;
 use serde_json::{json, Value};
 
 const WITHIN: Duration = Duration::from_secs(20);
-
-fn allowing_private() -> ApiConfig {
-    let mut config = ApiConfig::new(common::PREFIX);
-    config.webhook_allow_private = true;
-    config
-}
 
 /// Delivery settings for tests: receivers on this machine, quick retries.
 fn settings(schedule: &str) -> Settings {
@@ -67,7 +60,7 @@ macro_rules! endpoint {
 
 #[actix_web::test]
 async fn every_event_type_arrives_signed_with_the_resource_as_the_api_showed_it() {
-    let app = common::spawn_with(allowing_private()).await;
+    let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
     let (_, secret) = endpoint!(app, receiver, ["*"]);
     actix_web::rt::spawn(oms_webhooks::run(app.db.options().clone(), settings("1s")));
@@ -138,7 +131,7 @@ async fn every_event_type_arrives_signed_with_the_resource_as_the_api_showed_it(
 
 #[actix_web::test]
 async fn a_failing_endpoint_gets_the_event_again_with_the_same_id_and_in_order() {
-    let app = common::spawn_with(allowing_private()).await;
+    let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([Reply::Status(500), Reply::Status(503), Reply::Status(404)]);
     let (endpoint, secret) = endpoint!(app, receiver, ["user.created", "user.updated"]);
     actix_web::rt::spawn(oms_webhooks::run(
@@ -242,7 +235,7 @@ where
 
 #[actix_web::test]
 async fn an_endpoint_that_answers_gone_is_disabled() {
-    let app = common::spawn_with(allowing_private()).await;
+    let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([Reply::Status(410)]);
     let (endpoint, _) = endpoint!(app, receiver, ["*"]);
     actix_web::rt::spawn(oms_webhooks::run(app.db.options().clone(), settings("1s")));
@@ -278,7 +271,7 @@ where
 
 #[actix_web::test]
 async fn two_deliverers_send_each_event_once() {
-    let app = common::spawn_with(allowing_private()).await;
+    let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
     endpoint!(app, receiver, ["user.created"]);
     let small_batches = || Settings {
@@ -304,7 +297,7 @@ async fn two_deliverers_send_each_event_once() {
 
 #[actix_web::test]
 async fn nothing_is_sent_for_a_change_that_was_not_committed() {
-    let app = common::spawn_with(allowing_private()).await;
+    let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
     endpoint!(app, receiver, ["*"]);
     actix_web::rt::spawn(oms_webhooks::run(app.db.options().clone(), settings("1s")));

@@ -94,6 +94,14 @@ pub async fn create_key(store: &Store, scopes: &[&str], rate_limit: Option<i64>)
     store.create_key(&key).await.unwrap().1.expose().to_owned()
 }
 
+/// The API's settings with webhook endpoints allowed on this machine, where
+/// the tests' receivers are.
+pub fn allowing_private() -> ApiConfig {
+    let mut config = ApiConfig::new(PREFIX);
+    config.webhook_allow_private = true;
+    config
+}
+
 /// The server's default limit in tests, as in production.
 pub const DEFAULT_LIMIT: i64 = 600;
 

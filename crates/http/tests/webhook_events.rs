@@ -1,0 +1,184 @@
+//! What the outbox queues for webhook endpoints: each change's event, for the
+//! enabled endpoints that want it, with the resource as the API showed it.
+
+mod common;
+
+use serde_json::{json, Value};
+
+const HOOK: &str = "http://127.0.0.1:9/hook";
+
+/// The deliveries queued for an endpoint, oldest first, as (type, status).
+async fn queued<S, B>(app: &common::TestApp<S>, endpoint: i64) -> Vec<(String, String)>
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let log = app
+        .get(&format!("/webhooks/{endpoint}/deliveries"))
+        .await
+        .expect(200);
+    let mut rows: Vec<(String, String)> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["event_type"].as_str().unwrap().to_owned(),
+                row["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    rows.reverse();
+    rows
+}
+
+#[actix_web::test]
+async fn each_change_queues_its_event_for_the_endpoints_that_want_it() {
+    let app = common::spawn_with(common::allowing_private()).await;
+    let hook = |events: Value| json!({"url": HOOK, "events": events});
+    let orders = app
+        .post(
+            "/webhooks",
+            hook(json!(["order.created", "order.status_changed"])),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let users = app
+        .post("/webhooks", hook(json!(["user.created", "user.updated"])))
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let off = app.post("/webhooks", hook(json!(["*"]))).await.expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.patch(&format!("/webhooks/{off}"), json!({"enabled": false}))
+        .await
+        .expect(200);
+
+    let user = app.user("ann@example.com", "Ann").await;
+    app.patch(&format!("/users/{user}"), json!({"full_name": "Ann B"}))
+        .await
+        .expect(200);
+    // Nothing changes, so nothing happened.
+    app.patch(&format!("/users/{user}"), json!({"full_name": "Ann B"}))
+        .await
+        .expect(200);
+    // Nobody enabled wants products: no event is written at all.
+    let product = app.product("Lamp", 1_500).await;
+    assert_eq!(app.count("webhook_events").await, 2);
+
+    let order = app.order(user, &[(product, 2)]).await;
+    let order_id = order["order_id"].as_i64().unwrap();
+    app.patch(&format!("/orders/{order_id}"), json!({"status": "paid"}))
+        .await
+        .expect(200);
+    // Refused changes write nothing.
+    app.post(
+        "/orders",
+        json!({"user_id": 999, "items": [{"product_id": product, "quantity": 1}]}),
+    )
+    .await
+    .expect_error(404, "USER_NOT_FOUND", Some("user_id"));
+    app.patch(&format!("/orders/{order_id}"), json!({"status": "pending"}))
+        .await
+        .expect(409);
+    app.execute("BEGIN; INSERT INTO users (email, full_name) VALUES ('rolled@back.example', 'Nobody'); ROLLBACK;")
+        .await;
+
+    let pending = |kind: &str| (kind.to_owned(), "pending".to_owned());
+    assert_eq!(
+        queued(&app, orders).await,
+        [pending("order.created"), pending("order.status_changed")]
+    );
+    assert_eq!(
+        queued(&app, users).await,
+        [pending("user.created"), pending("user.updated")]
+    );
+    assert_eq!(queued(&app, off).await, []);
+    assert_eq!(app.count("webhook_events").await, 4);
+
+    // Each event's data is the resource as the API showed it after the change.
+    let shown_order = app.get(&format!("/orders/{order_id}")).await.expect(200);
+    let shown_user = app.get(&format!("/users/{user}")).await.expect(200);
+    assert_eq!(event_data(&app, "order.status_changed").await, shown_order);
+    assert_eq!(event_data(&app, "user.updated").await, shown_user);
+    let mut created = shown_order.clone();
+    created["status"] = json!("pending");
+    created["updated_at"] = Value::Null;
+    created["version"] = json!(1);
+    assert_eq!(event_data(&app, "order.created").await, created);
+
+    // Turned off, an endpoint keeps what was queued for it, set aside (no due
+    // time); turned on again, it is all due at once.
+    app.patch(&format!("/webhooks/{users}"), json!({"enabled": false}))
+        .await
+        .expect(200);
+    let log = app
+        .get(&format!("/webhooks/{users}/deliveries"))
+        .await
+        .expect(200);
+    assert_eq!(log["total"], 2);
+    assert!(
+        log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["status"] == "pending" && row["next_attempt_at"].is_null()),
+        "{log}"
+    );
+    app.patch(&format!("/webhooks/{users}"), json!({"enabled": true}))
+        .await
+        .expect(200);
+    let log = app
+        .get(&format!("/webhooks/{users}/deliveries"))
+        .await
+        .expect(200);
+    assert!(
+        log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["next_attempt_at"].is_string()),
+        "{log}"
+    );
+
+    // An endpoint hears of changes committed after it was made, not before.
+    let late = app.post("/webhooks", hook(json!(["*"]))).await.expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(queued(&app, late).await, []);
+    app.product("Desk", 9_900).await;
+    assert_eq!(queued(&app, late).await, [pending("product.created")]);
+}
+
+/// The data of the one event of this type, as JSON.
+async fn event_data<S, B>(app: &common::TestApp<S>, kind: &str) -> Value
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Data {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        data: String,
+    }
+    let row: Data = diesel::sql_query(format!(
+        "SELECT data::text AS data FROM webhook_events WHERE type = '{kind}'"
+    ))
+    .get_result(&mut app.sql().await)
+    .await
+    .unwrap();
+    serde_json::from_str(&row.data).unwrap()
+}
