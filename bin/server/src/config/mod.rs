@@ -364,6 +364,36 @@ mod tests {
     }
 
     #[test]
+    fn webhook_settings_are_read_and_checked() {
+        let settings = settings_with(&[
+            ("webhook_retry_schedule", "1s, 2m"),
+            ("webhook_timeout_ms", "500"),
+            ("webhook_allow_private", "true"),
+        ]);
+        let webhooks = settings.webhooks().unwrap().unwrap();
+        assert_eq!(webhooks.schedule.to_string(), "1s,2m");
+        assert_eq!(webhooks.timeout, Duration::from_millis(500));
+        assert!(webhooks.allow_private && settings.api_config().webhook_allow_private);
+        assert!(settings_with(&[("webhook_workers", "0")])
+            .webhooks()
+            .unwrap()
+            .is_none());
+        for (key, value) in [
+            ("webhook_retry_schedule", "5x"),
+            ("webhook_timeout_ms", "0"),
+        ] {
+            let error =
+                Settings::load("no-such-config-file", &[(key.to_owned(), value.to_owned())])
+                    .err()
+                    .unwrap_or_else(|| panic!("{key}={value} was taken"));
+            assert!(
+                error.to_string().contains(&key.to_ascii_uppercase()),
+                "{key}: {error}"
+            );
+        }
+    }
+
+    #[test]
     fn debug_lowers_the_level_to_debug_but_never_raises_it() {
         let settings = settings_with(&[("log_level", "warning"), ("debug", "true")]);
         assert_eq!(settings.log_level().unwrap(), LogLevel::Debug);
