@@ -43,9 +43,6 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     ));
     spawn_day_totals_compaction(background.clone());
     spawn_idempotency_sweep(background.clone(), settings.idempotency_retention());
-    if let Some(webhooks) = settings.webhooks()? {
-        actix_web::rt::spawn(oms_webhooks::run(connect.clone(), webhooks));
-    }
     if settings.db_warm_connections > 0 {
         spawn_warm_ups(
             connect.clone(),
@@ -56,6 +53,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     }
     let api = settings.api_config();
     let metrics = Metrics::new();
+    if let Some(webhooks) = settings.webhooks()? {
+        let counted = oms_webhooks::DeliveryMetrics::new(metrics.registry());
+        actix_web::rt::spawn(oms_webhooks::run(connect.clone(), webhooks, counted));
+    }
     let access = access(&settings, &connect)?;
 
     // actix-web calls the factory once on each worker's thread; each takes the

@@ -64,6 +64,18 @@ async fn a_delivery_cut_short_by_a_kill_is_made_after_the_restart() {
         assert!(Instant::now() < deadline, "{log}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The restarted server counted the attempt it made.
+    let metrics = common::agent()
+        .get(&format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        metrics.contains(r#"webhook_attempts_total{result="delivered"} 1"#),
+        "{metrics}"
+    );
     terminate(&child);
     child.wait().unwrap();
 }

@@ -77,6 +77,12 @@ impl Metrics {
         }
     }
 
+    /// The registry `/metrics` shows, for metrics kept elsewhere (webhook
+    /// delivery) to register on.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Counts one answered request.
     pub fn observe_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
         self.requests

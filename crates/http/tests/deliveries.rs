@@ -44,6 +44,29 @@ fn the_documented_verifier_is_the_one_docs_show() {
     assert!(doc.contains(code), "docs/API.md shows another verifier");
 }
 
+/// Starts a deliverer on `db`'s schema; answers its metrics.
+fn deliver(
+    db: &oms_persistence::testing::TestDatabase,
+    settings: Settings,
+) -> prometheus::Registry {
+    let registry = prometheus::Registry::new();
+    let metrics = oms_webhooks::DeliveryMetrics::new(&registry);
+    actix_web::rt::spawn(oms_webhooks::run(db.options().clone(), settings, metrics));
+    registry
+}
+
+/// The value of counter `name` with `label` in `registry`.
+fn counted(registry: &prometheus::Registry, name: &str, label: &str) -> u64 {
+    registry
+        .gather()
+        .iter()
+        .filter(|family| family.name() == name)
+        .flat_map(|family| family.get_metric().iter())
+        .filter(|metric| metric.get_label().iter().any(|pair| pair.value() == label))
+        .map(|metric| metric.get_counter().get_value() as u64)
+        .sum()
+}
+
 /// Creates an endpoint for `events` at `receiver`; answers its id and secret.
 macro_rules! endpoint {
     ($app:expr, $receiver:expr, $events:expr) => {{
@@ -63,7 +86,7 @@ async fn every_event_type_arrives_signed_with_the_resource_as_the_api_showed_it(
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
     let (_, secret) = endpoint!(app, receiver, ["*"]);
-    actix_web::rt::spawn(oms_webhooks::run(app.db.options().clone(), settings("1s")));
+    deliver(&app.db, settings("1s"));
 
     let user = app
         .post(
@@ -134,10 +157,7 @@ async fn a_failing_endpoint_gets_the_event_again_with_the_same_id_and_in_order()
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([Reply::Status(500), Reply::Status(503), Reply::Status(404)]);
     let (endpoint, secret) = endpoint!(app, receiver, ["user.created", "user.updated"]);
-    actix_web::rt::spawn(oms_webhooks::run(
-        app.db.options().clone(),
-        settings("1s,1s,1s,1s"),
-    ));
+    let registry = deliver(&app.db, settings("1s,1s,1s,1s"));
 
     let user = app.user("ann@example.com", "Ann").await;
     app.patch(&format!("/users/{user}"), json!({"full_name": "Ann B"}))
@@ -201,6 +221,10 @@ async fn a_failing_endpoint_gets_the_event_again_with_the_same_id_and_in_order()
     .expect(202);
     let received = receiver.wait_for(6, WITHIN).await;
     assert_eq!(received[5].id, created[0].id);
+    wait_for_log(&app, endpoint, 6).await;
+    // What /metrics shows of it.
+    assert_eq!(counted(&registry, "webhook_attempts_total", "failed"), 3);
+    assert_eq!(counted(&registry, "webhook_attempts_total", "delivered"), 3);
 }
 
 /// The endpoint's delivery log once it holds `rows` attempts made.
@@ -238,7 +262,7 @@ async fn an_endpoint_that_answers_gone_is_disabled() {
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([Reply::Status(410)]);
     let (endpoint, _) = endpoint!(app, receiver, ["*"]);
-    actix_web::rt::spawn(oms_webhooks::run(app.db.options().clone(), settings("1s")));
+    let registry = deliver(&app.db, settings("1s"));
     app.user("ann@example.com", "Ann").await;
     receiver.wait_for(1, WITHIN).await;
     let log = wait_for_log(&app, endpoint, 1).await;
@@ -248,6 +272,7 @@ async fn an_endpoint_that_answers_gone_is_disabled() {
     assert_eq!(row["next_attempt_at"], Value::Null);
     let shown = app.get(&format!("/webhooks/{endpoint}")).await.expect(200);
     assert_eq!(shown["enabled"], false);
+    assert_eq!(counted(&registry, "webhook_attempts_total", "gone"), 1);
     // Nothing is queued for it while it is off.
     app.user("bob@example.com", "Bob").await;
     assert_eq!(log_total(&app, endpoint).await, 1);
@@ -278,8 +303,8 @@ async fn two_deliverers_send_each_event_once() {
         batch: 5,
         ..settings("1s")
     };
-    actix_web::rt::spawn(oms_webhooks::run(app.db.options().clone(), small_batches()));
-    actix_web::rt::spawn(oms_webhooks::run(app.db.options().clone(), small_batches()));
+    deliver(&app.db, small_batches());
+    deliver(&app.db, small_batches());
     for n in 0..200 {
         app.user(&format!("user{n}@example.com"), "Someone").await;
     }
@@ -300,7 +325,7 @@ async fn nothing_is_sent_for_a_change_that_was_not_committed() {
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
     endpoint!(app, receiver, ["*"]);
-    actix_web::rt::spawn(oms_webhooks::run(app.db.options().clone(), settings("1s")));
+    deliver(&app.db, settings("1s"));
     app.execute("BEGIN; INSERT INTO users (email, full_name) VALUES ('gone@example.com', 'Gone'); ROLLBACK;")
         .await;
     app.post(

@@ -5,30 +5,28 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use futures_util::StreamExt;
-use oms_persistence::webhooks::{outbox, Attempt, Due};
+use oms_persistence::webhooks::{outbox, Attempt, AttemptResult, Due};
 use oms_persistence::{error::error_chain, AsyncPgConnection, ConnectOptions, StoreError};
 use tokio::sync::Notify;
 
 use crate::send::{self, batch_deadline};
-use crate::Settings;
+use crate::{DeliveryMetrics, Settings};
 
 /// How long a worker or the listener waits before connecting again after
 /// losing its connection.
 const RECONNECT: Duration = Duration::from_secs(1);
 
-/// Delivers the events of `connect`'s schema for as long as the future runs.
-pub async fn run(connect: ConnectOptions, settings: Settings) {
+/// Delivers the events of `connect`'s schema for as long as the future runs,
+/// counting the attempts in `metrics`.
+pub async fn run(connect: ConnectOptions, settings: Settings, metrics: DeliveryMetrics) {
     let wake = Arc::new(Notify::new());
-    let agent = send::client(&settings);
-    let settings = Arc::new(settings);
-    let workers = (0..settings.workers.max(1)).map(|_| {
-        work(
-            connect.clone(),
-            Arc::clone(&settings),
-            agent.clone(),
-            Arc::clone(&wake),
-        )
+    let sender = Arc::new(Sender {
+        agent: send::client(&settings),
+        settings,
+        metrics,
     });
+    let workers = (0..sender.settings.workers.max(1))
+        .map(|_| work(connect.clone(), Arc::clone(&sender), Arc::clone(&wake)));
     tokio::join!(listen(&connect, &wake), join_all(workers));
 }
 
@@ -63,12 +61,8 @@ async fn listen(connect: &ConnectOptions, wake: &Notify) {
 /// fewer than a batch were due, waits for a notice (or the poll interval),
 /// then a moment more, so that under a steady stream of commits each claim
 /// takes many attempts rather than one per commit.
-async fn work(
-    connect: ConnectOptions,
-    settings: Arc<Settings>,
-    agent: ureq::Agent,
-    wake: Arc<Notify>,
-) {
+async fn work(connect: ConnectOptions, sender: Arc<Sender>, wake: Arc<Notify>) {
+    let settings = &sender.settings;
     let mut conn: Option<AsyncPgConnection> = None;
     loop {
         let notified = wake.notified();
@@ -77,7 +71,7 @@ async fn work(
         // is not missed.
         notified.as_mut().enable();
         let made = match conn.as_mut() {
-            Some(open) => deliver_batch(open, &settings, &agent).await,
+            Some(open) => deliver_batch(open, &sender).await,
             None => match outbox::delivering_connection(&connect).await {
                 Ok(open) => {
                     conn = Some(open);
@@ -103,20 +97,47 @@ async fn work(
     }
 }
 
+/// What every worker of a server sends with.
+struct Sender {
+    agent: ureq::Agent,
+    settings: Settings,
+    metrics: DeliveryMetrics,
+}
+
+impl Sender {
+    /// Makes the attempt (blocking) and counts it.
+    fn attempt(&self, due: &Due) -> Attempt {
+        let attempt = send::attempt(&self.agent, &self.settings, due);
+        let result = match attempt.result {
+            AttemptResult::Delivered => "delivered",
+            AttemptResult::Failed { disable: true, .. } => "gone",
+            AttemptResult::Failed { .. } => "failed",
+        };
+        let lag = (due.attempt == 1).then(|| {
+            (attempt.attempted_at - due.event_at)
+                .num_microseconds()
+                .unwrap_or(0) as f64
+                / 1e6
+        });
+        self.metrics
+            .observe(result, f64::from(attempt.latency_ms) / 1_000.0, lag);
+        attempt
+    }
+}
+
 /// Makes one batch of due attempts, all at once, each on a blocking thread
 /// (the HTTP client blocks).
 async fn deliver_batch(
     conn: &mut AsyncPgConnection,
-    settings: &Arc<Settings>,
-    agent: &ureq::Agent,
+    sender: &Arc<Sender>,
 ) -> Result<usize, StoreError> {
-    outbox::deliver_due(conn, settings.batch, async |due: Vec<Due>| {
+    outbox::deliver_due(conn, sender.settings.batch, async |due: Vec<Due>| {
         let sends = due.into_iter().map(|due| {
-            let agent = agent.clone();
-            let settings = Arc::clone(settings);
-            tokio::task::spawn_blocking(move || send::attempt(&agent, &settings, &due))
+            let sender = Arc::clone(sender);
+            tokio::task::spawn_blocking(move || sender.attempt(&due))
         });
-        let attempts = tokio::time::timeout(batch_deadline(settings), join_all(sends)).await;
+        let attempts =
+            tokio::time::timeout(batch_deadline(&sender.settings), join_all(sends)).await;
         attempts
             .unwrap_or_default()
             .into_iter()

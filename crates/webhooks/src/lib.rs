@@ -11,6 +11,7 @@
 //! (retries falling due, a listener that was reconnecting).
 
 mod deliverer;
+mod metrics;
 pub mod send;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use oms_domain::RetrySchedule;
 
 pub use deliverer::run;
+pub use metrics::DeliveryMetrics;
 
 /// How deliveries are made.
 #[derive(Debug, Clone)]
