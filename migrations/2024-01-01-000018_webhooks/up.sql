@@ -32,6 +32,9 @@ CREATE TABLE webhook_events (
     data json NOT NULL,
     created_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+-- Events are added in time order: the sweep finds the expired ones for the
+-- cost of a few pages.
+CREATE INDEX webhook_events_created_at_idx ON webhook_events USING brin (created_at);
 
 -- Attempts waiting to be made: the queue. A row is due at `due_at`; when the
 -- attempt is made it leaves the queue for the log below (a failed attempt that
@@ -86,6 +89,8 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id, id);
 -- An event's attempts.
 CREATE INDEX webhook_deliveries_event_idx ON webhook_deliveries (event_seq);
+-- For the sweep, as for events.
+CREATE INDEX webhook_deliveries_attempted_at_idx ON webhook_deliveries USING brin (attempted_at);
 
 -- A timestamp as the API writes it: RFC 3339 in UTC with `Z`, and 0, 3 or 6
 -- fractional digits, as few as show it exactly; NULL for NULL. One expression,

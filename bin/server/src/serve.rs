@@ -42,7 +42,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         settings.single_connection_options(),
     ));
     spawn_day_totals_compaction(background.clone());
-    spawn_idempotency_sweep(background.clone(), settings.idempotency_retention());
+    spawn_sweeps(
+        background.clone(),
+        settings.idempotency_retention(),
+        settings.webhook_retention(),
+    );
     if settings.db_warm_connections > 0 {
         spawn_warm_ups(
             connect.clone(),
@@ -129,25 +133,31 @@ fn spawn_day_totals_compaction(store: Store) {
     });
 }
 
-/// Removes the answers to idempotency keys once they are older than
-/// `retention`, every [`SWEEP_INTERVAL`]; a key is thus reusable at most that
-/// long after its retention ends. Every instance sweeps: removing a row twice
-/// removes it once. A failure is retried at the next tick.
-fn spawn_idempotency_sweep(store: Store, retention: Duration) {
+/// Every [`SWEEP_INTERVAL`], removes the answers to idempotency keys older than
+/// `keys` (a key is thus reusable at most that long after its retention ends),
+/// and webhook attempts and events older than `webhooks`. Every instance
+/// sweeps: removing a row twice removes it once. A failure is retried at the
+/// next tick.
+fn spawn_sweeps(store: Store, keys: Duration, webhooks: Duration) {
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             tick.tick().await;
-            match store.sweep_idempotency_keys(retention).await {
+            match store.sweep_idempotency_keys(keys).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "idempotency keys swept"),
                 Err(error) => tracing::debug!(%error, "idempotency keys not swept"),
+            }
+            match store.sweep_webhooks(webhooks).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "webhook events and attempts swept"),
+                Err(error) => tracing::debug!(%error, "webhook events and attempts not swept"),
             }
         }
     });
 }
 
-/// How often expired idempotency keys are removed.
+/// How often expired idempotency keys, webhook events and attempts are removed.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Reads the indexes requests use into the caches when the server starts, and

@@ -182,3 +182,46 @@ where
     .unwrap();
     serde_json::from_str(&row.data).unwrap()
 }
+
+#[actix_web::test]
+async fn old_attempts_and_events_are_swept_and_queued_ones_kept() {
+    let app = common::spawn_with(common::allowing_private()).await;
+    let endpoint = app
+        .post(
+            "/webhooks",
+            json!({"url": HOOK, "events": ["user.created"]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.user("old@example.com", "Old").await;
+    app.user("queued@example.com", "Queued").await;
+    app.user("recent@example.com", "Recent").await;
+    // The first event's attempt made 40 days ago; the second still queued since
+    // then; the third made now.
+    app.execute(&format!(
+        "UPDATE webhook_events SET created_at = now() - interval '40 days' WHERE subject IN ('user:1', 'user:2');
+         WITH made AS (DELETE FROM webhook_queue WHERE subject IN ('user:1', 'user:3') RETURNING *)
+         INSERT INTO webhook_deliveries (id, endpoint_id, event_seq, attempt, status, response_status, latency_ms, attempted_at)
+         SELECT id, endpoint_id, event_seq, attempt, 'delivered', 200, 5,
+                CASE subject WHEN 'user:1' THEN now() - interval '40 days' ELSE now() END
+           FROM made;"
+    ))
+    .await;
+    let removed = app
+        .store
+        .sweep_webhooks(std::time::Duration::from_secs(30 * 86_400))
+        .await
+        .unwrap();
+    assert_eq!(removed, 2, "the old attempt and its event");
+    let kept = app
+        .scalar("SELECT count(*) AS n FROM webhook_events WHERE subject IN ('user:2', 'user:3')")
+        .await;
+    assert_eq!((app.count("webhook_events").await, kept), (2, 2));
+    let log = app
+        .get(&format!("/webhooks/{endpoint}/deliveries"))
+        .await
+        .expect(200);
+    assert_eq!(log["total"], 2);
+}

@@ -69,6 +69,8 @@ pub struct Settings {
     webhook_retry_schedule: String,
     /// Delivery workers; 0 delivers nothing from this server.
     webhook_workers: usize,
+    /// Days events and delivery attempts are kept.
+    webhook_retention_days: u32,
     /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
     /// HTTP worker threads; 0 means one per CPU core.
@@ -131,7 +133,15 @@ impl Settings {
             bail!("invalid configuration: IDEMPOTENCY_RETENTION_HOURS must be at least 1");
         }
         self.webhooks()?;
+        if self.webhook_retention_days == 0 {
+            bail!("invalid configuration: WEBHOOK_RETENTION_DAYS must be at least 1");
+        }
         Ok(())
+    }
+
+    /// `WEBHOOK_RETENTION_DAYS`: how long webhook events and attempts are kept.
+    pub fn webhook_retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.webhook_retention_days) * 86_400)
     }
 
     /// How webhooks are delivered; `None` when `WEBHOOK_WORKERS` is 0.
@@ -378,9 +388,14 @@ mod tests {
             .webhooks()
             .unwrap()
             .is_none());
+        assert_eq!(
+            settings_with(&[("webhook_retention_days", "2")]).webhook_retention(),
+            Duration::from_secs(2 * 86_400)
+        );
         for (key, value) in [
             ("webhook_retry_schedule", "5x"),
             ("webhook_timeout_ms", "0"),
+            ("webhook_retention_days", "0"),
         ] {
             let error =
                 Settings::load("no-such-config-file", &[(key.to_owned(), value.to_owned())])

@@ -220,6 +220,13 @@ pub const VARIABLES: &[Variable] = &[
         "Waits before each retry of a failed webhook delivery (s, m, h, d); then it has failed",
     ),
     var(
+        "WEBHOOK_RETENTION_DAYS",
+        "webhook-retention-days",
+        "30",
+        Used::Serving,
+        "Days webhook events and delivery attempts are kept (events still queued are kept)",
+    ),
+    var(
         "WEBHOOK_WORKERS",
         "webhook-workers",
         "2",

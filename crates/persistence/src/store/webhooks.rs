@@ -1,11 +1,15 @@
 //! The store's operations on webhook endpoints and their delivery logs.
 
+use std::time::Duration;
+
 use oms_domain::{DeliveryId, Paging, WebhookId, WebhookSecret};
 
 use super::Store;
 use crate::idempotency::{self, Keyed, Replayable};
 use crate::models::Page;
-use crate::webhooks::{deliveries, endpoints, Delivery, Endpoint, EndpointChanges, NewEndpoint};
+use crate::webhooks::{
+    deliveries, endpoints, retention, Delivery, Endpoint, EndpointChanges, NewEndpoint,
+};
 use crate::StoreError;
 
 impl Store {
@@ -59,6 +63,12 @@ impl Store {
         paging: Paging,
     ) -> Result<Page<Delivery>, StoreError> {
         self.with_conn(async |conn| deliveries::log(conn, id, paging).await)
+            .await
+    }
+
+    /// See [`retention::sweep`].
+    pub async fn sweep_webhooks(&self, retention: Duration) -> Result<u64, StoreError> {
+        self.with_conn(async |conn| retention::sweep(conn, retention).await)
             .await
     }
 

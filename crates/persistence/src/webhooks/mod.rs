@@ -1,15 +1,16 @@
-//! Webhooks: the endpoints events go to ([`endpoints`]), each endpoint's
+//! Webhooks: the endpoints events go to ([`endpoints`]); each endpoint's
 //! attempts, made (`webhook_deliveries`, the log) and waiting
-//! (`webhook_queue`), and manual retries ([`deliveries`]), and how the
-//! deliverers work through the queue ([`outbox`]).
+//! (`webhook_queue`), and manual retries ([`deliveries`]); how the deliverers
+//! work through the queue ([`outbox`]); what is kept ([`retention`]).
 //!
-//! Events are not written here: triggers write them, in the transaction of the
-//! change they report, and queue them for the endpoints that want them (see
-//! the migration `webhooks`).
+//! Events are not written here: the statement that places orders and the
+//! triggers of the migration `webhooks` write them, in the transaction of the
+//! change they report, and queue them for the endpoints that want them.
 
 pub mod deliveries;
 pub mod endpoints;
 pub mod outbox;
+pub mod retention;
 
 pub use deliveries::{Delivery, DeliveryStatus};
 pub use endpoints::{Endpoint, EndpointChanges, NewEndpoint};
@@ -23,5 +24,6 @@ pub const CHANNEL: &str = "oms_webhooks";
 pub(crate) fn statements() -> Vec<crate::statement::Checked> {
     let mut all = deliveries::statements().to_vec();
     all.extend(outbox::statements());
+    all.extend(retention::statements());
     all
 }
