@@ -200,14 +200,14 @@ async fn old_attempts_and_events_are_swept_and_queued_ones_kept() {
     app.user("recent@example.com", "Recent").await;
     // The first event's attempt made 40 days ago; the second still queued since
     // then; the third made now.
-    app.execute(&format!(
+    app.execute(
         "UPDATE webhook_events SET created_at = now() - interval '40 days' WHERE subject IN ('user:1', 'user:2');
          WITH made AS (DELETE FROM webhook_queue WHERE subject IN ('user:1', 'user:3') RETURNING *)
          INSERT INTO webhook_deliveries (id, endpoint_id, event_seq, attempt, status, response_status, latency_ms, attempted_at)
          SELECT id, endpoint_id, event_seq, attempt, 'delivered', 200, 5,
                 CASE subject WHEN 'user:1' THEN now() - interval '40 days' ELSE now() END
            FROM made;"
-    ))
+    )
     .await;
     let removed = app
         .store
