@@ -18,10 +18,17 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let connect = crate::prepare_database(&settings).await?;
 
     let workers = settings.http_workers();
+    let reads = match settings.read_connect_options()? {
+        Some(replica) => (0..workers)
+            .map(|_| pool::build_pool(&replica, settings.worker_pool_options()))
+            .collect(),
+        None => Vec::new(),
+    };
     let mut stores = Store::per_worker(
         (0..workers)
             .map(|_| pool::build_pool(&connect, settings.worker_pool_options()))
             .collect(),
+        reads,
     );
     if settings.product_cache_size > 0 {
         let cache = ProductCache::new(settings.product_cache_size);

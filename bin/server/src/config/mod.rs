@@ -29,6 +29,8 @@ pub struct Settings {
     db_password: SecretString,
     db_schema: String,
     database_url: SecretString,
+    /// Where reads that may be slightly stale go (a replica); empty: the primary.
+    database_read_url: SecretString,
     db_sslmode: String,
     db_sslrootcert: String,
     /// Connections the API opens at most; 0 means one per CPU core.
@@ -124,6 +126,7 @@ impl Settings {
             bail!("invalid configuration: MAX_BODY_BYTES must be at least 1");
         }
         self.address()?;
+        self.read_address()?;
         self.auth()?;
         self.default_rate_limit()?;
         if self.max_offset < 0 {
@@ -228,7 +231,7 @@ impl Settings {
     /// `sslrootcert`.
     pub fn address(&self) -> anyhow::Result<DatabaseAddress> {
         let url = self.database_url.expose_secret().trim();
-        let mut address = if url.is_empty() {
+        let address = if url.is_empty() {
             DatabaseAddress::from_parts(
                 &self.db_host,
                 self.db_port,
@@ -240,6 +243,24 @@ impl Settings {
             DatabaseAddress::parse(url)
                 .map_err(|error| anyhow::anyhow!("invalid configuration: DATABASE_URL: {error}"))?
         };
+        self.with_tls_settings(address)
+    }
+
+    /// Where reads that may be slightly stale go: `DATABASE_READ_URL`, with the
+    /// TLS settings of [`Settings::address`]; `None` when it is not set.
+    pub fn read_address(&self) -> anyhow::Result<Option<DatabaseAddress>> {
+        let url = self.database_read_url.expose_secret().trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        let address = DatabaseAddress::parse(url).map_err(|error| {
+            anyhow::anyhow!("invalid configuration: DATABASE_READ_URL: {error}")
+        })?;
+        self.with_tls_settings(address).map(Some)
+    }
+
+    /// `address` with `DB_SSLMODE` and `DB_SSLROOTCERT`, when they are set.
+    fn with_tls_settings(&self, mut address: DatabaseAddress) -> anyhow::Result<DatabaseAddress> {
         let mode = self.db_sslmode.trim();
         if !mode.is_empty() {
             let mode = mode
@@ -261,6 +282,16 @@ impl Settings {
             schema: self.schema().to_owned(),
             statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
         })
+    }
+
+    /// How to reach the replica reads may go to, set up as the primary's
+    /// connections are; `None` without `DATABASE_READ_URL`.
+    pub fn read_connect_options(&self) -> anyhow::Result<Option<ConnectOptions>> {
+        Ok(self.read_address()?.map(|address| ConnectOptions {
+            address,
+            schema: self.schema().to_owned(),
+            statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+        }))
     }
 
     /// How many HTTP worker threads serve requests.
@@ -371,6 +402,27 @@ mod tests {
             settings.database_target(),
             "db.example:5432 (database 'shop', user 'u') from DATABASE_URL"
         );
+    }
+
+    #[test]
+    fn a_read_url_names_a_replica_in_the_primarys_schema() {
+        assert!(settings_with(&[]).read_connect_options().unwrap().is_none());
+        let settings = settings_with(&[
+            ("database_read_url", "postgres://u@replica.example/shop"),
+            ("db_schema", "shop"),
+        ]);
+        let replica = settings.read_connect_options().unwrap().unwrap();
+        assert_eq!(replica.schema, "shop");
+        let error = Settings::load(
+            "no-such-config-file",
+            &[(
+                "database_read_url".to_owned(),
+                "postgres://host:notaport/db".to_owned(),
+            )],
+        )
+        .err()
+        .expect("a bad read URL is refused");
+        assert!(error.to_string().contains("DATABASE_READ_URL"), "{error}");
     }
 
     #[test]

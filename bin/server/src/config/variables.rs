@@ -90,6 +90,13 @@ pub const VARIABLES: &[Variable] = &[
         Used::Database,
         "postgres://user:password@host:port/name; overrides the DB_* above but DB_SCHEMA",
     )),
+    secret(var(
+        "DATABASE_READ_URL",
+        "database-read-url",
+        "",
+        Used::Serving,
+        "A replica (postgres://…) for lists and the export, which may be slightly stale; empty: all on the primary",
+    )),
     var(
         "DB_SSLMODE",
         "db-sslmode",

@@ -25,6 +25,8 @@ use crate::{orders, products, users, warm, Pool, ProductCache, StoreError};
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// Where reads that may be slightly stale go (a replica); `pool` when none.
+    reads: Option<Pool>,
     /// Every pool of the process (this one included), for [`Store::status`].
     all_pools: Arc<[Pool]>,
     products: Option<Arc<ProductCache>>,
@@ -61,6 +63,7 @@ impl Store {
             all_pools: Arc::from([pool.clone()]),
             placer: placer_for(&pool),
             pool,
+            reads: None,
             products: None,
             cursor_key: Arc::default(),
         }
@@ -80,15 +83,25 @@ impl Store {
     /// server whose worker threads each keep connections of their own: a
     /// connection's I/O runs on the thread that opened it, so a worker that only
     /// uses its own connections never wakes another thread to reach PostgreSQL.
-    pub fn per_worker(pools: Vec<Pool>) -> Vec<Self> {
-        let all_pools: Arc<[Pool]> = pools.into();
-        all_pools
+    ///
+    /// `reads`, one per worker or none, are the pools of a replica that the
+    /// reads which may be slightly stale go to (lists, the export).
+    pub fn per_worker(pools: Vec<Pool>, reads: Vec<Pool>) -> Vec<Self> {
+        let mut reads = reads.into_iter();
+        let per_worker: Vec<(Pool, Option<Pool>)> =
+            pools.into_iter().map(|pool| (pool, reads.next())).collect();
+        let all_pools: Arc<[Pool]> = per_worker
             .iter()
-            .map(|pool| Self {
-                pool: pool.clone(),
+            .flat_map(|(pool, read)| std::iter::once(pool.clone()).chain(read.clone()))
+            .collect();
+        per_worker
+            .into_iter()
+            .map(|(pool, reads)| Self {
+                placer: placer_for(&pool),
+                pool,
+                reads,
                 all_pools: all_pools.clone(),
                 products: None,
-                placer: placer_for(pool),
                 cursor_key: Arc::default(),
             })
             .collect()
@@ -120,6 +133,19 @@ impl Store {
         self.pool.with_conn(operation).await
     }
 
+    /// As [`Store::with_conn`], on the replica when there is one: for reads
+    /// whose answer may lag the primary by the replica's delay.
+    async fn with_read_conn<T>(
+        &self,
+        operation: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.reads
+            .as_ref()
+            .unwrap_or(&self.pool)
+            .with_conn(operation)
+            .await
+    }
+
     /// Checks that a pooled connection answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         use diesel_async::RunQueryDsl;
@@ -144,7 +170,7 @@ impl Store {
 
     /// See [`users::list`].
     pub async fn list_users(&self, paging: Paging) -> Result<Page<User>, StoreError> {
-        self.with_conn(async |conn| users::list(conn, paging).await)
+        self.with_read_conn(async |conn| users::list(conn, paging).await)
             .await
     }
 
@@ -179,7 +205,7 @@ impl Store {
 
     /// See [`products::list`].
     pub async fn list_products(&self, paging: Paging) -> Result<Page<Product>, StoreError> {
-        self.with_conn(async |conn| products::list(conn, paging).await)
+        self.with_read_conn(async |conn| products::list(conn, paging).await)
             .await
     }
 
@@ -240,7 +266,7 @@ impl Store {
         paging: Paging,
     ) -> Result<OrderPage, StoreError> {
         let cache = self.products.as_deref();
-        self.with_conn(async |conn| orders::list(conn, filter, paging, cache).await)
+        self.with_read_conn(async |conn| orders::list(conn, filter, paging, cache).await)
             .await
     }
 
@@ -251,7 +277,7 @@ impl Store {
         after: Option<After>,
         count: i64,
     ) -> Result<Vec<OrderDetails>, StoreError> {
-        self.with_conn(async |conn| orders::export_chunk(conn, filter, after, count).await)
+        self.with_read_conn(async |conn| orders::export_chunk(conn, filter, after, count).await)
             .await
     }
 
@@ -267,7 +293,7 @@ impl Store {
         id: OrderId,
         paging: Paging,
     ) -> Result<Page<orders::OrderEvent>, StoreError> {
-        self.with_conn(async |conn| orders::events(conn, id, paging).await)
+        self.with_read_conn(async |conn| orders::events(conn, id, paging).await)
             .await
     }
 
