@@ -58,8 +58,10 @@ CREATE INDEX webhook_queue_due_idx ON webhook_queue (due_at, id);
 CREATE INDEX webhook_queue_subject_idx ON webhook_queue (endpoint_id, subject, event_seq);
 ALTER TABLE webhook_queue SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000);
 
--- Whatever queues an attempt wakes the deliverers when its transaction commits
--- (NOTIFY sends one notice per transaction for one channel and payload).
+-- Whatever queues an attempt, or makes a queued one due (a manual retry, an
+-- endpoint turned on again), wakes the deliverers when its transaction
+-- commits (NOTIFY sends one notice per transaction for one channel and
+-- payload). Setting attempts aside (due at infinity) wakes nobody.
 CREATE FUNCTION webhook_queue_notify() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -68,8 +70,8 @@ BEGIN
 END
 $$;
 CREATE TRIGGER webhook_queue_notify
-    AFTER INSERT ON webhook_queue
-    FOR EACH ROW EXECUTE FUNCTION webhook_queue_notify();
+    AFTER INSERT OR UPDATE OF due_at ON webhook_queue
+    FOR EACH ROW WHEN (NEW.due_at < 'infinity') EXECUTE FUNCTION webhook_queue_notify();
 
 -- Attempts made, one row each, never changed: the delivery log.
 CREATE TABLE webhook_deliveries (

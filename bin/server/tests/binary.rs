@@ -69,13 +69,7 @@ async fn serves_the_api_over_tcp_on_a_database_and_schema_it_creates() {
     assert_eq!(list["total"], 1);
     let (status, _, missing) = send("GET", &format!("{base}/nothing/here"), None);
     assert_eq!((status, missing["code"].as_str()), (404, Some("NOT_FOUND")));
-    let metrics = agent()
-        .get(&format!("{base}/metrics"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let metrics = common::metrics(&base);
     assert!(
         metrics.contains(r#"db_pool_connections{state="max"} 6"#),
         "DB_POOL_SIZE=5 shared out among 3 workers is 2 connections each: {metrics}"

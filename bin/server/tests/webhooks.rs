@@ -65,13 +65,7 @@ async fn a_delivery_cut_short_by_a_kill_is_made_after_the_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The restarted server counted the attempt it made.
-    let metrics = common::agent()
-        .get(&format!("{base}/metrics"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let metrics = common::metrics(&base);
     assert!(
         metrics.contains(r#"webhook_attempts_total{result="delivered"} 1"#),
         "{metrics}"

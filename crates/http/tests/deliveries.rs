@@ -180,7 +180,7 @@ async fn a_failing_endpoint_gets_the_event_again_with_the_same_id_and_in_order()
     assert_eq!(received[4].json()["type"], "user.updated");
     assert_ne!(received[4].id, created[0].id);
 
-    let log = wait_for_log(&app, endpoint, 5).await;
+    let log = app.wait_for_deliveries(endpoint, 5, WITHIN).await;
     let rows = log["deliveries"].as_array().unwrap();
     let summary: Vec<(i64, &str, Value)> = rows
         .iter()
@@ -221,40 +221,10 @@ async fn a_failing_endpoint_gets_the_event_again_with_the_same_id_and_in_order()
     .expect(202);
     let received = receiver.wait_for(6, WITHIN).await;
     assert_eq!(received[5].id, created[0].id);
-    wait_for_log(&app, endpoint, 6).await;
+    app.wait_for_deliveries(endpoint, 6, WITHIN).await;
     // What /metrics shows of it.
     assert_eq!(counted(&registry, "webhook_attempts_total", "failed"), 3);
     assert_eq!(counted(&registry, "webhook_attempts_total", "delivered"), 3);
-}
-
-/// The endpoint's delivery log once it holds `rows` attempts made.
-async fn wait_for_log<S, B>(app: &common::TestApp<S>, endpoint: i64, rows: usize) -> Value
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let deadline = std::time::Instant::now() + WITHIN;
-    loop {
-        let log = app
-            .get(&format!("/webhooks/{endpoint}/deliveries"))
-            .await
-            .expect(200);
-        let made = log["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|row| row["status"] != "pending")
-            .count();
-        if made >= rows {
-            return log;
-        }
-        assert!(std::time::Instant::now() < deadline, "log: {log}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[actix_web::test]
@@ -265,7 +235,7 @@ async fn an_endpoint_that_answers_gone_is_disabled() {
     let registry = deliver(&app.db, settings("1s"));
     app.user("ann@example.com", "Ann").await;
     receiver.wait_for(1, WITHIN).await;
-    let log = wait_for_log(&app, endpoint, 1).await;
+    let log = app.wait_for_deliveries(endpoint, 1, WITHIN).await;
     let row = &log["deliveries"][0];
     assert_eq!(row["status"], "failed");
     assert_eq!(row["response_status"], 410);
@@ -275,23 +245,7 @@ async fn an_endpoint_that_answers_gone_is_disabled() {
     assert_eq!(counted(&registry, "webhook_attempts_total", "gone"), 1);
     // Nothing is queued for it while it is off.
     app.user("bob@example.com", "Bob").await;
-    assert_eq!(log_total(&app, endpoint).await, 1);
-}
-
-async fn log_total<S, B>(app: &common::TestApp<S>, endpoint: i64) -> i64
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    app.get(&format!("/webhooks/{endpoint}/deliveries"))
-        .await
-        .expect(200)["total"]
-        .as_i64()
-        .unwrap()
+    assert_eq!(app.deliveries(endpoint).await["total"], 1);
 }
 
 #[actix_web::test]

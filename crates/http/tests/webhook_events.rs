@@ -7,20 +7,8 @@ use serde_json::{json, Value};
 
 const HOOK: &str = "http://127.0.0.1:9/hook";
 
-/// The deliveries queued for an endpoint, oldest first, as (type, status).
-async fn queued<S, B>(app: &common::TestApp<S>, endpoint: i64) -> Vec<(String, String)>
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let log = app
-        .get(&format!("/webhooks/{endpoint}/deliveries"))
-        .await
-        .expect(200);
+/// The attempts of a delivery log, oldest first, as (type, status).
+fn queued(log: &Value) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = log["deliveries"]
         .as_array()
         .unwrap()
@@ -34,6 +22,11 @@ where
         .collect();
     rows.reverse();
     rows
+}
+
+/// The query for the data of the one event of this type.
+fn event_data(kind: &str) -> String {
+    format!("SELECT data::text AS text FROM webhook_events WHERE type = '{kind}'")
 }
 
 #[actix_web::test]
@@ -94,36 +87,36 @@ async fn each_change_queues_its_event_for_the_endpoints_that_want_it() {
 
     let pending = |kind: &str| (kind.to_owned(), "pending".to_owned());
     assert_eq!(
-        queued(&app, orders).await,
+        queued(&app.deliveries(orders).await),
         [pending("order.created"), pending("order.status_changed")]
     );
     assert_eq!(
-        queued(&app, users).await,
+        queued(&app.deliveries(users).await),
         [pending("user.created"), pending("user.updated")]
     );
-    assert_eq!(queued(&app, off).await, []);
+    assert_eq!(queued(&app.deliveries(off).await), []);
     assert_eq!(app.count("webhook_events").await, 4);
 
     // Each event's data is the resource as the API showed it after the change.
     let shown_order = app.get(&format!("/orders/{order_id}")).await.expect(200);
     let shown_user = app.get(&format!("/users/{user}")).await.expect(200);
-    assert_eq!(event_data(&app, "order.status_changed").await, shown_order);
-    assert_eq!(event_data(&app, "user.updated").await, shown_user);
+    assert_eq!(
+        app.json(&event_data("order.status_changed")).await,
+        shown_order
+    );
+    assert_eq!(app.json(&event_data("user.updated")).await, shown_user);
     let mut created = shown_order.clone();
     created["status"] = json!("pending");
     created["updated_at"] = Value::Null;
     created["version"] = json!(1);
-    assert_eq!(event_data(&app, "order.created").await, created);
+    assert_eq!(app.json(&event_data("order.created")).await, created);
 
     // Turned off, an endpoint keeps what was queued for it, set aside (no due
     // time); turned on again, it is all due at once.
     app.patch(&format!("/webhooks/{users}"), json!({"enabled": false}))
         .await
         .expect(200);
-    let log = app
-        .get(&format!("/webhooks/{users}/deliveries"))
-        .await
-        .expect(200);
+    let log = app.deliveries(users).await;
     assert_eq!(log["total"], 2);
     assert!(
         log["deliveries"]
@@ -136,10 +129,7 @@ async fn each_change_queues_its_event_for_the_endpoints_that_want_it() {
     app.patch(&format!("/webhooks/{users}"), json!({"enabled": true}))
         .await
         .expect(200);
-    let log = app
-        .get(&format!("/webhooks/{users}/deliveries"))
-        .await
-        .expect(200);
+    let log = app.deliveries(users).await;
     assert!(
         log["deliveries"]
             .as_array()
@@ -153,34 +143,12 @@ async fn each_change_queues_its_event_for_the_endpoints_that_want_it() {
     let late = app.post("/webhooks", hook(json!(["*"]))).await.expect(201)["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(queued(&app, late).await, []);
+    assert_eq!(queued(&app.deliveries(late).await), []);
     app.product("Desk", 9_900).await;
-    assert_eq!(queued(&app, late).await, [pending("product.created")]);
-}
-
-/// The data of the one event of this type, as JSON.
-async fn event_data<S, B>(app: &common::TestApp<S>, kind: &str) -> Value
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Data {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        data: String,
-    }
-    let row: Data = diesel::sql_query(format!(
-        "SELECT data::text AS data FROM webhook_events WHERE type = '{kind}'"
-    ))
-    .get_result(&mut app.sql().await)
-    .await
-    .unwrap();
-    serde_json::from_str(&row.data).unwrap()
+    assert_eq!(
+        queued(&app.deliveries(late).await),
+        [pending("product.created")]
+    );
 }
 
 #[actix_web::test]
@@ -219,9 +187,6 @@ async fn old_attempts_and_events_are_swept_and_queued_ones_kept() {
         .scalar("SELECT count(*) AS n FROM webhook_events WHERE subject IN ('user:2', 'user:3')")
         .await;
     assert_eq!((app.count("webhook_events").await, kept), (2, 2));
-    let log = app
-        .get(&format!("/webhooks/{endpoint}/deliveries"))
-        .await
-        .expect(200);
+    let log = app.deliveries(endpoint).await;
     assert_eq!(log["total"], 2);
 }

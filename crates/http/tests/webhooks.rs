@@ -212,10 +212,7 @@ async fn a_delivery_is_retried_on_demand() {
         .as_i64()
         .unwrap();
     app.user("ann@example.com", "Ann").await;
-    let log = app
-        .get(&format!("/webhooks/{endpoint}/deliveries"))
-        .await
-        .expect(200);
+    let log = app.deliveries(endpoint).await;
     assert_eq!(log["total"], 1);
     let first = &log["deliveries"][0];
     let id = first["id"].as_i64().unwrap();
@@ -252,10 +249,7 @@ async fn a_delivery_is_retried_on_demand() {
     assert_eq!(again["attempt"], 2);
     assert_eq!(again["status"], "pending");
     assert_eq!(again["event_id"], first["event_id"]);
-    let log = app
-        .get(&format!("/webhooks/{endpoint}/deliveries"))
-        .await
-        .expect(200);
+    let log = app.deliveries(endpoint).await;
     assert_eq!(log["total"], 2);
     assert_eq!(log["deliveries"][0]["id"], again["id"]);
     assert_eq!(log["deliveries"][1]["status"], "delivered");
@@ -286,9 +280,6 @@ async fn a_delivery_is_retried_on_demand() {
         app.scalar(&format!("SELECT (SELECT count(*) FROM webhook_queue WHERE endpoint_id = {endpoint}) + (SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = {endpoint}) AS n")).await,
         0
     );
-    let other_log = app
-        .get(&format!("/webhooks/{other}/deliveries"))
-        .await
-        .expect(200);
+    let other_log = app.deliveries(other).await;
     assert_eq!(other_log["total"], 1);
 }

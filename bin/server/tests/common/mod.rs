@@ -127,6 +127,17 @@ pub fn send(
     (status, location, body)
 }
 
+/// The text of the server's `/metrics`.
+pub fn metrics(base: &str) -> String {
+    agent()
+        .get(&format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+}
+
 /// Sends SIGTERM to the process.
 pub fn terminate(child: &Child) {
     let status = Command::new("kill")

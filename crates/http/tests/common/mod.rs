@@ -335,6 +335,53 @@ where
             .n
     }
 
+    /// Runs a query returning one text column `text` that holds JSON.
+    pub async fn json(&self, query: &str) -> Value {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            text: String,
+        }
+        let row: Text = diesel::sql_query(query)
+            .get_result(&mut self.sql().await)
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
+        serde_json::from_str(&row.text).unwrap()
+    }
+
+    /// A webhook endpoint's delivery log, its first page.
+    pub async fn deliveries(&self, endpoint: i64) -> Value {
+        self.get(&format!("/webhooks/{endpoint}/deliveries"))
+            .await
+            .expect(200)
+    }
+
+    /// The endpoint's delivery log once it shows at least `made` attempts made
+    /// (not pending); panics after `within`.
+    pub async fn wait_for_deliveries(
+        &self,
+        endpoint: i64,
+        made: usize,
+        within: std::time::Duration,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let log = self.deliveries(endpoint).await;
+            let done = log["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|row| row["status"] != "pending")
+                .count();
+            if done >= made {
+                return log;
+            }
+            assert!(std::time::Instant::now() < deadline, "log: {log}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
         self.scalar(&format!("SELECT count(*) AS n FROM {table}"))

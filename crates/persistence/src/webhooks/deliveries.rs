@@ -217,10 +217,7 @@ pub async fn retry(
     .load::<DeliveryRow>(conn)
     .await?;
     match rows.into_iter().next() {
-        Some(row) => {
-            super::outbox::wake(conn).await?;
-            row.try_into()
-        }
+        Some(row) => row.try_into(),
         None => {
             let exists = diesel::select(diesel::dsl::exists(
                 webhook_endpoints::table.find(endpoint.get()),

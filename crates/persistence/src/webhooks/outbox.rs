@@ -227,21 +227,6 @@ where
     .await
 }
 
-/// Tells every deliverer of the schema to look for due attempts.
-pub(crate) async fn wake(conn: &mut AsyncPgConnection) -> Result<(), StoreError> {
-    diesel::sql_query(format!(
-        "SELECT pg_notify({}, current_schema())",
-        quote_literal(CHANNEL)
-    ))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 /// A connection of its own for a worker that delivers (named so in
 /// `pg_stat_activity`).
 pub async fn delivering_connection(
