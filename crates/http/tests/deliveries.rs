@@ -249,7 +249,7 @@ async fn an_endpoint_that_answers_gone_is_disabled() {
 }
 
 #[actix_web::test]
-async fn two_deliverers_send_each_event_once() {
+async fn three_instances_deliverers_send_each_event_once() {
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
     endpoint!(app, receiver, ["user.created"]);
@@ -257,8 +257,10 @@ async fn two_deliverers_send_each_event_once() {
         batch: 5,
         ..settings("1s")
     };
-    deliver(&app.db, small_batches());
-    deliver(&app.db, small_batches());
+    // Three servers' delivery workers on one database.
+    for _ in 0..3 {
+        deliver(&app.db, small_batches());
+    }
     for n in 0..200 {
         app.user(&format!("user{n}@example.com"), "Someone").await;
     }

@@ -171,9 +171,12 @@ impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match &error {
             DieselError::DatabaseError(kind, info) => match kind {
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
-                    Self::Unavailable(Box::new(error))
-                }
+                // A closed connection, or one to a server that has become a
+                // standby (its primary was failed over): either way, not this
+                // request's fault, and worth a retry.
+                DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand
+                | DatabaseErrorKind::ReadOnlyTransaction => Self::Unavailable(Box::new(error)),
                 DatabaseErrorKind::UniqueViolation if info.table_name() == Some("users") => {
                     Self::EmailTaken
                 }

@@ -42,7 +42,12 @@ impl Pool {
     /// that say more about the database than about the operation:
     /// - an error that leaves the connection closed (the server shut down or
     ///   was restarted under it) means the database is unavailable, whatever
-    ///   error the server sent first;
+    ///   error the server sent first. So does a write refused as read-only: the
+    ///   server has become a standby. In both cases the connection is dropped,
+    ///   and so is every idle one opened before this operation began, since
+    ///   they lead to the same server: after a failover the next requests get
+    ///   fresh connections (to the new primary) instead of one failure per
+    ///   pooled connection;
     /// - an error the server reports once the operation has run for the whole
     ///   statement timeout is the server cancelling it. Told by the deadline
     ///   rather than by the message, which the server writes in its own
@@ -55,7 +60,12 @@ impl Pool {
         let started = Instant::now();
         match operation(&mut conn).await {
             Err(StoreError::Database(error)) if conn.is_broken() => {
+                self.drop_opened_before(started, conn);
                 Err(StoreError::Unavailable(Box::new(error)))
+            }
+            Err(error @ StoreError::Unavailable(_)) => {
+                self.drop_opened_before(started, conn);
+                Err(error)
             }
             Err(StoreError::Database(
                 error @ DieselError::DatabaseError(DatabaseErrorKind::Unknown, _),
@@ -64,6 +74,20 @@ impl Pool {
             }
             other => other,
         }
+    }
+
+    /// Drops `conn` and the idle connections opened before `instant`.
+    fn drop_opened_before(&self, instant: Instant, conn: Connection) {
+        drop(Object::take(conn));
+        let dropped = self
+            .connections
+            .retain(|_, metrics| metrics.created > instant)
+            .removed
+            .len();
+        tracing::warn!(
+            dropped = dropped + 1,
+            "database connection lost or read-only: dropped it and the idle connections opened before it"
+        );
     }
 
     /// A connection of its own, for as long as it is held.
