@@ -67,25 +67,11 @@ fn counted(registry: &prometheus::Registry, name: &str, label: &str) -> u64 {
         .sum()
 }
 
-/// Creates an endpoint for `events` at `receiver`; answers its id and secret.
-macro_rules! endpoint {
-    ($app:expr, $receiver:expr, $events:expr) => {{
-        let created = $app
-            .post("/webhooks", json!({"url": $receiver.url, "events": $events}))
-            .await
-            .expect(201);
-        (
-            created["id"].as_i64().unwrap(),
-            created["secret"].as_str().unwrap().to_owned(),
-        )
-    }};
-}
-
 #[actix_web::test]
 async fn every_event_type_arrives_signed_with_the_resource_as_the_api_showed_it() {
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
-    let (_, secret) = endpoint!(app, receiver, ["*"]);
+    let (_, secret) = app.webhook(&receiver.url, json!(["*"])).await;
     deliver(&app.db, settings("1s"));
 
     let user = app
@@ -156,7 +142,9 @@ async fn every_event_type_arrives_signed_with_the_resource_as_the_api_showed_it(
 async fn a_failing_endpoint_gets_the_event_again_with_the_same_id_and_in_order() {
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([Reply::Status(500), Reply::Status(503), Reply::Status(404)]);
-    let (endpoint, secret) = endpoint!(app, receiver, ["user.created", "user.updated"]);
+    let (endpoint, secret) = app
+        .webhook(&receiver.url, json!(["user.created", "user.updated"]))
+        .await;
     let registry = deliver(&app.db, settings("1s,1s,1s,1s"));
 
     let user = app.user("ann@example.com", "Ann").await;
@@ -231,7 +219,7 @@ async fn a_failing_endpoint_gets_the_event_again_with_the_same_id_and_in_order()
 async fn an_endpoint_that_answers_gone_is_disabled() {
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([Reply::Status(410)]);
-    let (endpoint, _) = endpoint!(app, receiver, ["*"]);
+    let (endpoint, _) = app.webhook(&receiver.url, json!(["*"])).await;
     let registry = deliver(&app.db, settings("1s"));
     app.user("ann@example.com", "Ann").await;
     receiver.wait_for(1, WITHIN).await;
@@ -252,7 +240,7 @@ async fn an_endpoint_that_answers_gone_is_disabled() {
 async fn three_instances_deliverers_send_each_event_once() {
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
-    endpoint!(app, receiver, ["user.created"]);
+    app.webhook(&receiver.url, json!(["user.created"])).await;
     let small_batches = || Settings {
         batch: 5,
         ..settings("1s")
@@ -280,7 +268,7 @@ async fn three_instances_deliverers_send_each_event_once() {
 async fn nothing_is_sent_for_a_change_that_was_not_committed() {
     let app = common::spawn_with(common::allowing_private()).await;
     let receiver = Receiver::start([]);
-    endpoint!(app, receiver, ["*"]);
+    app.webhook(&receiver.url, json!(["*"])).await;
     deliver(&app.db, settings("1s"));
     app.execute("BEGIN; INSERT INTO users (email, full_name) VALUES ('gone@example.com', 'Gone'); ROLLBACK;")
         .await;

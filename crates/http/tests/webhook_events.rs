@@ -32,25 +32,13 @@ fn event_data(kind: &str) -> String {
 #[actix_web::test]
 async fn each_change_queues_its_event_for_the_endpoints_that_want_it() {
     let app = common::spawn_with(common::allowing_private()).await;
-    let hook = |events: Value| json!({"url": HOOK, "events": events});
-    let orders = app
-        .post(
-            "/webhooks",
-            hook(json!(["order.created", "order.status_changed"])),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    let users = app
-        .post("/webhooks", hook(json!(["user.created", "user.updated"])))
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    let off = app.post("/webhooks", hook(json!(["*"]))).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let (orders, _) = app
+        .webhook(HOOK, json!(["order.created", "order.status_changed"]))
+        .await;
+    let (users, _) = app
+        .webhook(HOOK, json!(["user.created", "user.updated"]))
+        .await;
+    let (off, _) = app.webhook(HOOK, json!(["*"])).await;
     app.patch(&format!("/webhooks/{off}"), json!({"enabled": false}))
         .await
         .expect(200);
@@ -140,9 +128,7 @@ async fn each_change_queues_its_event_for_the_endpoints_that_want_it() {
     );
 
     // An endpoint hears of changes committed after it was made, not before.
-    let late = app.post("/webhooks", hook(json!(["*"]))).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let (late, _) = app.webhook(HOOK, json!(["*"])).await;
     assert_eq!(queued(&app.deliveries(late).await), []);
     app.product("Desk", 9_900).await;
     assert_eq!(
@@ -154,15 +140,7 @@ async fn each_change_queues_its_event_for_the_endpoints_that_want_it() {
 #[actix_web::test]
 async fn old_attempts_and_events_are_swept_and_queued_ones_kept() {
     let app = common::spawn_with(common::allowing_private()).await;
-    let endpoint = app
-        .post(
-            "/webhooks",
-            json!({"url": HOOK, "events": ["user.created"]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let (endpoint, _) = app.webhook(HOOK, json!(["user.created"])).await;
     app.user("old@example.com", "Old").await;
     app.user("queued@example.com", "Queued").await;
     app.user("recent@example.com", "Recent").await;

@@ -193,24 +193,8 @@ async fn a_replayed_creation_does_not_show_the_secret_again() {
 #[actix_web::test]
 async fn a_delivery_is_retried_on_demand() {
     let app = common::spawn_with(common::allowing_private()).await;
-    let endpoint = app
-        .post(
-            "/webhooks",
-            json!({"url": HOOK, "events": ["user.created"]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    let other = app
-        .post(
-            "/webhooks",
-            json!({"url": HOOK, "events": ["user.created"]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let (endpoint, _) = app.webhook(HOOK, json!(["user.created"])).await;
+    let (other, _) = app.webhook(HOOK, json!(["user.created"])).await;
     app.user("ann@example.com", "Ann").await;
     let log = app.deliveries(endpoint).await;
     assert_eq!(log["total"], 1);

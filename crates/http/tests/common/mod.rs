@@ -270,6 +270,19 @@ where
             .unwrap()
     }
 
+    /// Registers a webhook endpoint at `url` for `events`; returns its id and
+    /// its signing secret.
+    pub async fn webhook(&self, url: &str, events: Value) -> (i64, String) {
+        let created = self
+            .post("/webhooks", json!({"url": url, "events": events}))
+            .await
+            .expect(201);
+        (
+            created["id"].as_i64().unwrap(),
+            created["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// Creates a product and returns its id.
     pub async fn product(&self, name: &str, price_cents: i64) -> i64 {
         self.post(
