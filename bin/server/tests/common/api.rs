@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use oms_persistence::testing::TestDatabase;
 use serde_json::{json, Value};
 
+use super::Reply;
+
 /// The longest a list may take to show a write.
 pub const REPLICA_LAG: Duration = Duration::from_secs(5);
 
@@ -28,13 +30,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A reply: its status, the headers the tests look at, and its JSON body.
-pub struct Reply {
-    pub status: u16,
-    pub header: std::collections::HashMap<String, String>,
-    pub body: Value,
 }
 
 /// `OMS_TEST_URL` with `OMS_TEST_API_KEY` when set; else the binary, started
@@ -74,37 +69,13 @@ impl Target {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let url = format!("{}{path}", self.api);
-        let agent = super::agent();
-        let mut request = ureq::http::Request::builder()
-            .method(method)
-            .uri(&url)
-            .header("Authorization", format!("Bearer {}", self.key));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = match body {
-            Some(body) => agent.run(
-                request
-                    .header("Content-Type", "application/json")
-                    .body(body.to_string())
-                    .unwrap(),
-            ),
-            None => agent.run(request.body(()).unwrap()),
-        }
-        .unwrap_or_else(|error| panic!("{method} {url}: {error}"));
-        let header = response
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_owned()))
-            .collect();
-        let status = response.status().as_u16();
-        let body = response.into_body().read_json().unwrap_or(Value::Null);
-        Reply {
-            status,
-            header,
+        super::request(
+            &self.key,
+            method,
+            &format!("{}{path}", self.api),
             body,
-        }
+            headers,
+        )
     }
 
     pub fn get(&self, path: &str) -> Reply {

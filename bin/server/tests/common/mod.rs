@@ -97,36 +97,67 @@ pub fn create_key(env: &[(&str, String)], scopes: &str) -> String {
     stdout.trim().to_owned()
 }
 
-/// Sends a request with `key` as its bearer token.
+/// A reply: its status, its headers (names in lower case) and its JSON body
+/// (`null` when it has none).
+pub struct Reply {
+    pub status: u16,
+    pub header: std::collections::HashMap<String, String>,
+    pub body: Value,
+}
+
+/// Sends a request with `key` as its bearer token, `body` as JSON and the
+/// extra `headers`.
+pub fn request(
+    key: &str,
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut request = ureq::http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("Authorization", format!("Bearer {key}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = match body {
+        Some(body) => agent().run(
+            request
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .unwrap(),
+        ),
+        None => agent().run(request.body(()).unwrap()),
+    }
+    .unwrap_or_else(|error| panic!("{method} {url}: {error}"));
+    let header = response
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let status = response.status().as_u16();
+    let body = response.into_body().read_json().unwrap_or(Value::Null);
+    Reply {
+        status,
+        header,
+        body,
+    }
+}
+
+/// Sends a request with `key` as its bearer token: the status, `Location` and body.
 pub fn send(
     key: &str,
     method: &str,
     url: &str,
     body: Option<Value>,
 ) -> (u16, Option<String>, Value) {
-    let agent = agent();
-    let bearer = format!("Bearer {key}");
-    let response = match (method, body) {
-        ("GET", _) => agent.get(url).header("Authorization", &bearer).call(),
-        ("POST", Some(body)) => agent
-            .post(url)
-            .header("Authorization", &bearer)
-            .send_json(body),
-        ("PATCH", Some(body)) => agent
-            .patch(url)
-            .header("Authorization", &bearer)
-            .send_json(body),
-        ("DELETE", _) => agent.delete(url).header("Authorization", &bearer).call(),
-        _ => unreachable!(),
-    }
-    .unwrap();
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|value| value.to_str().unwrap().to_owned());
-    let body = response.into_body().read_json().unwrap_or(Value::Null);
-    (status, location, body)
+    let reply = request(key, method, url, body, &[]);
+    (
+        reply.status,
+        reply.header.get("location").cloned(),
+        reply.body,
+    )
 }
 
 /// The text of the server's `/metrics`.
