@@ -99,10 +99,17 @@ fn parse_name(text: &str) -> Result<String, InputError> {
             "must be at most {NAME_MAX_CHARS} characters (got {chars})"
         )));
     }
-    if name.chars().any(char::is_control) {
+    refuse_control_characters(name)?;
+    Ok(name.to_owned())
+}
+
+/// Refuses text with control characters: invisible in every listing, and NUL
+/// cannot be stored in a PostgreSQL text at all.
+pub fn refuse_control_characters(text: &str) -> Result<(), InputError> {
+    if text.chars().any(char::is_control) {
         return Err(InputError::rule("must not contain control characters"));
     }
-    Ok(name.to_owned())
+    Ok(())
 }
 
 macro_rules! name_type {

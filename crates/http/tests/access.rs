@@ -261,6 +261,9 @@ async fn a_key_is_shown_once_and_never_again() {
     app.post("/api-keys", json!({"name": " ", "scopes": ["admin"]}))
         .await
         .expect_error(400, "VALIDATION_ERROR", Some("name"));
+    app.post("/api-keys", json!({"name": "ci\u{0}", "scopes": ["admin"]}))
+        .await
+        .expect_error(400, "VALIDATION_ERROR", Some("name"));
     app.post(
         "/api-keys",
         json!({"name": "x", "scopes": ["admin"], "rate_limit_per_minute": -1}),

@@ -147,6 +147,11 @@ async fn bad_endpoints_are_refused_and_nothing_is_written() {
             "500",
         ),
         (
+            json!({"url": "http://93.184.216.34/h", "events": ["*"], "description": "a\u{0}b"}),
+            Some("description"),
+            "control characters",
+        ),
+        (
             json!({"url": "http://93.184.216.34/h", "events": ["*"], "secret": "whsec_x"}),
             Some("secret"),
             "secret",

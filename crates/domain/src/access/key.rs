@@ -12,7 +12,7 @@ use crate::InputError;
 pub const KEY_NAME_MAX_CHARS: usize = 100;
 
 /// What a key is for, in the words of whoever made it: 1–100 characters after
-/// trimming.
+/// trimming, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyName(String);
 
@@ -25,6 +25,7 @@ impl KeyName {
                 "must be 1–{KEY_NAME_MAX_CHARS} characters after trimming"
             )));
         }
+        crate::input::refuse_control_characters(name)?;
         Ok(Self(name.to_owned()))
     }
 
@@ -231,6 +232,7 @@ mod tests {
     fn names_and_limits_are_bounded() {
         assert_eq!(KeyName::parse("  ci  ").unwrap().as_str(), "ci");
         assert!(KeyName::parse("   ").is_err());
+        assert!(KeyName::parse("ci\u{0}").is_err());
         assert!(KeyName::parse(&"é".repeat(100)).is_ok());
         assert!(KeyName::parse(&"é".repeat(101)).is_err());
         assert_eq!(RateLimit::per_minute(1_000_000).unwrap().get(), 1_000_000);

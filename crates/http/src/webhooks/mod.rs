@@ -223,7 +223,8 @@ async fn retry(
     Ok(Idempotent::of(outcome, answer))
 }
 
-/// A description: trimmed, at most [`DESCRIPTION_CHARS`] characters.
+/// A description: trimmed, at most [`DESCRIPTION_CHARS`] characters, no
+/// control characters.
 fn description(text: String) -> Result<String, ApiError> {
     let text = text.trim();
     if text.chars().count() > DESCRIPTION_CHARS {
@@ -232,6 +233,7 @@ fn description(text: String) -> Result<String, ApiError> {
             format!("description must be at most {DESCRIPTION_CHARS} characters"),
         ));
     }
+    oms_domain::input::refuse_control_characters(text).named("description")?;
     Ok(text.to_owned())
 }
 
