@@ -142,6 +142,25 @@ impl ProductCache {
         }
     }
 
+    /// Forgets these products if an order placed or cancelled through this
+    /// server may have changed their stock: unless each is kept with its stock
+    /// untracked (then the order wrote nothing to it), and without taking the
+    /// write lock in that common case.
+    pub fn forget_stock_of(&self, ids: impl IntoIterator<Item = ProductId> + Clone) {
+        let untouched = {
+            let state = self.read();
+            ids.clone().into_iter().all(|id| {
+                state
+                    .products
+                    .get(&id)
+                    .is_some_and(|product| product.stock.is_none())
+            })
+        };
+        if !untouched {
+            self.forget(ids);
+        }
+    }
+
     /// Forgets every product.
     pub fn forget_all(&self) {
         let mut state = self.write();

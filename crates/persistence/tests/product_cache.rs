@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel_async::SimpleAsyncConnection;
-use oms_domain::{Cents, OrderFilter, Paging, ProductChanges, ProductId, ProductName, UserId};
+use oms_domain::{
+    Actor, Cents, LineRequest, NewOrder, OrderFilter, OrderStatus, Paging, ProductChanges,
+    ProductId, ProductName, Quantity, UserId,
+};
 use oms_persistence::product_cache::listen;
 use oms_persistence::testing::TestDatabase;
 use oms_persistence::{ProductCache, Store, StoreError};
@@ -112,6 +115,48 @@ async fn a_change_through_the_store_is_read_back_at_once() {
         .await
         .unwrap();
     assert_eq!(price(&store, 1).await.unwrap(), 999);
+}
+
+#[tokio::test]
+async fn stock_taken_by_an_order_and_given_back_through_the_store_is_read_back_at_once() {
+    let db = TestDatabase::new().await;
+    db.connect()
+        .await
+        .batch_execute(
+            "INSERT INTO users (id, email, full_name) VALUES (1, 'ada@example.com', 'Ada');
+             INSERT INTO products (id, name, price_cents, stock) VALUES (1, 'Lamp', 100, 5)",
+        )
+        .await
+        .unwrap();
+    // Listening to another database: no notice of this one's changes ever
+    // arrives, so only the store's own removals keep the cache right.
+    let elsewhere = TestDatabase::new().await;
+    let cache = ProductCache::new(100);
+    tokio::spawn(listen(
+        cache.clone(),
+        elsewhere.options().clone(),
+        Duration::from_millis(50),
+    ));
+    eventually("the cache listens", async || cache.is_listening()).await;
+    let store = Store::new(db.pool(2)).with_product_cache(cache.clone());
+    let stock = async || store.get_product(ProductId::new(1)).await.unwrap().stock;
+    assert_eq!(stock().await, Some(5));
+
+    let line = LineRequest {
+        product_id: ProductId::new(1),
+        quantity: Quantity::new(2).unwrap(),
+    };
+    let order = NewOrder::new(UserId::new(1), None, vec![line]).unwrap();
+    let placed = match store.create_order(&order, &Actor::default(), None).await {
+        Ok(oms_persistence::Replayable::Fresh(placed)) => placed,
+        other => panic!("placed: {other:?}"),
+    };
+    assert_eq!(stock().await, Some(3));
+    store
+        .change_order_status(placed.id, OrderStatus::Cancelled, &Actor::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(stock().await, Some(5));
 }
 
 #[tokio::test]

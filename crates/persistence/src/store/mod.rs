@@ -311,7 +311,11 @@ impl Store {
             actor: actor.clone(),
             keyed,
         };
-        self.placer.place(placing).await
+        let placed = self.placer.place(placing).await;
+        if let Ok(Replayable::Fresh(order)) = &placed {
+            self.forget_stock_of(order);
+        }
+        placed
     }
 
     /// See [`orders::compact_day_totals`].
@@ -351,8 +355,22 @@ impl Store {
         actor: &Actor,
         if_match: Option<&IfMatch>,
     ) -> Result<OrderDetails, StoreError> {
-        self.with_conn(async |conn| orders::change_status(conn, id, to, actor, if_match).await)
-            .await
+        let changed = self
+            .with_conn(async |conn| orders::change_status(conn, id, to, actor, if_match).await)
+            .await;
+        if let (Ok(order), OrderStatus::Cancelled) = (&changed, to) {
+            self.forget_stock_of(order);
+        }
+        changed
+    }
+
+    /// Forgets the cached products whose stock placing or cancelling `order`
+    /// may have changed: their notices will also arrive, but this store's
+    /// callers must see the change at once, as with [`Store::update_product`].
+    fn forget_stock_of(&self, order: &OrderDetails) {
+        if let Some(cache) = &self.products {
+            cache.forget_stock_of(order.items.iter().map(|item| item.product_id));
+        }
     }
 }
 
